@@ -1,0 +1,44 @@
+"""Errors a producer can act on.
+
+Every error carries a Chinese and an English sentence; the CLI prints both on
+one line and exits with ``exit_code`` (2 for bad input, 1 for anything else).
+"""
+
+from __future__ import annotations
+
+
+class AnchorError(Exception):
+    """Something went wrong while making a clip (exit code 1)."""
+
+    exit_code = 1
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh = zh
+        self.en = en
+
+
+class InputError(AnchorError):
+    """The producer's input needs fixing (exit code 2)."""
+
+    exit_code = 2
+
+
+class ScriptError(InputError):
+    """The news script is missing, unreadable, empty or malformed."""
+
+
+class VoiceError(InputError):
+    """Unknown voice preset, or no engine speaks the script's language."""
+
+
+class AvatarError(InputError):
+    """Unknown avatar pack, or its photo has no usable face."""
+
+
+class SpeechError(AnchorError):
+    """A speech engine failed while synthesising."""
+
+
+class RenderError(AnchorError):
+    """Compositing or encoding the clip failed."""

@@ -1,0 +1,61 @@
+"""The timing hand-off between speech and everything after it.
+
+Speech produces a :class:`Timeline`; subtitles, lip-sync and the metadata JSON
+all read the same one.  Times are seconds from the start of the speech audio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Token:
+    """One spoken unit: a Chinese character (one syllable) or an English word."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One phoneme (IPA or pinyin initial/final) where the engine reports them."""
+
+    symbol: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A subtitle-sized piece of the script: as written, and as spoken."""
+
+    display: str
+    spoken: str
+    start: float
+    end: float
+    tokens: tuple[Token, ...] = ()
+
+
+@dataclass(frozen=True)
+class Timeline:
+    phrases: tuple[Phrase, ...]
+    duration: float
+    phones: tuple[Phone, ...] = field(default=())
+
+    @property
+    def tokens(self) -> list[Token]:
+        return [t for p in self.phrases for t in p.tokens]
+
+    def shifted(self, offset: float) -> "Timeline":
+        """The same timeline starting ``offset`` seconds later (for a lead-in)."""
+
+        def tok(t):
+            return replace(t, start=t.start + offset, end=t.end + offset)
+
+        phrases = tuple(
+            replace(p, start=p.start + offset, end=p.end + offset, tokens=tuple(tok(t) for t in p.tokens))
+            for p in self.phrases
+        )
+        return Timeline(phrases, self.duration + offset, tuple(tok(p) for p in self.phones))

@@ -1,0 +1,66 @@
+"""Atomic file output: a reader never sees half a file at its final path.
+
+``atomic_output(path)`` hands out a hidden temporary path in the same folder
+(same file system, so the final ``os.replace`` is atomic) that keeps the final
+suffix, so tools that choose a format from the extension (ffmpeg's muxer) still
+do the right thing.  The temporary file becomes ``path`` only when the block
+finishes normally; on any exception, KeyboardInterrupt included, it is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+from typing import Iterator
+
+
+def temp_sibling(final_path: Path, tag: str = "part") -> Path:
+    """A fresh hidden name next to ``final_path``: ``.<name>.<tag>-<random><suffix>``."""
+    final_path = Path(final_path)
+    return final_path.with_name(f".{final_path.name}.{tag}-{secrets.token_hex(4)}{final_path.suffix}")
+
+
+def remove_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+@contextlib.contextmanager
+def atomic_output(final_path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path to write; move it onto ``final_path`` only on success.
+
+    The block may or may not create the temporary file; if it does not, nothing
+    is renamed and ``final_path`` is left as it was.
+    """
+    final_path = Path(final_path)
+    temp = temp_sibling(final_path)
+    try:
+        yield temp
+    except BaseException:
+        remove_quietly(temp)
+        raise
+    if temp.exists():
+        try:
+            os.replace(temp, final_path)
+        except BaseException:
+            remove_quietly(temp)
+            raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` (flushed to disk) so readers see the old or the new file, never a mix."""
+    with atomic_output(path) as temp:
+        with open(temp, "w", encoding=encoding, newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_output(path) as temp:
+        with open(temp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())

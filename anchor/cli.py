@@ -1,0 +1,92 @@
+"""``anchor`` command line: a thin layer over :mod:`anchor.pipeline`.
+
+Exit codes: 0 done, 2 bad input (the message says what to fix), 1 any other
+failure.  Progress goes to stderr; stdout carries one JSON line describing the
+result, for the newsroom publish step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from .errors import AnchorError
+
+STAGES = {"speech": "语音合成 speech", "avatar": "主播形象 avatar", "render": "渲染编码 render"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="anchor", description="AI 数字人新闻主播 / AI news anchor clips")
+    commands = parser.add_subparsers(dest="command", required=True)
+    render = commands.add_parser("render", help="把一篇稿件渲染成视频 / render one news script to a clip")
+    render.add_argument("script", help="稿件文件 .txt/.md/.yaml/.json")
+    render.add_argument("--out", required=True, help="输出文件夹 / output folder")
+    render.add_argument("--voice", help="语音预设 / voice preset name (see voices/)")
+    render.add_argument("--avatar", help="主播形象 / avatar pack name (see avatars/)")
+    render.add_argument("--station", help="台标配置 / station.yaml path")
+    render.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
+    args = parser.parse_args(argv)
+    _quiet_native_logs()
+    try:
+        return _render(args)
+    except AnchorError as e:
+        print(f"错误：{e.zh} / error: {e.en}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("已取消 / cancelled", file=sys.stderr)
+        return 130
+    except Exception as e:  # anything unexpected: one clear line, traceback only on request
+        if os.environ.get("ANCHOR_DEBUG"):
+            traceback.print_exc()
+        print(f"内部错误：{type(e).__name__} / internal error: {e} (set ANCHOR_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _quiet_native_logs() -> None:
+    """Keep C-level log lines (TensorFlow Lite, mediapipe) off the producer's terminal.
+
+    Those libraries write straight to file descriptor 2, bypassing Python.  Python's own
+    ``sys.stderr`` moves to a copy of the terminal's descriptor, and descriptor 2 goes to
+    /dev/null, so progress and errors still show and nothing else does.  ``ANCHOR_DEBUG=1``
+    keeps everything.
+    """
+    if os.environ.get("ANCHOR_DEBUG"):
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    sys.stderr = os.fdopen(terminal, "w", encoding="utf-8", errors="replace", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _render(args) -> int:
+    from .pipeline import RenderOptions, render
+
+    options = RenderOptions(voice=args.voice, avatar=args.avatar, station=args.station)
+    clip = render(args.script, args.out, options, progress=None if args.quiet else _progress())
+    for warning in clip.info["warnings"]:
+        print(f"警告 / warning: {warning}", file=sys.stderr)
+    print(json.dumps({"video": str(clip.video), "subtitles": str(clip.subtitles), "metadata": str(clip.metadata),
+                      "duration": clip.info["duration"], "warnings": clip.info["warnings"]}, ensure_ascii=False))
+    return 0
+
+
+def _progress():
+    last = {}
+
+    def report(stage: str, fraction: float) -> None:
+        step = int(fraction * 10)
+        if last.get(stage) == step:
+            return
+        last[stage] = step
+        print(f"[{STAGES.get(stage, stage)}] {fraction:4.0%}", file=sys.stderr, flush=True)
+
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from .errors import AvatarError
-from .face import find_face, person_matte
+from .face import analyse
 from .lipsync import Rig, get_method
 
 DEFAULT_AVATAR = "astronaut"
@@ -59,8 +59,7 @@ class AvatarPack:
     def rig(self, backdrop: np.ndarray) -> Rig:
         """Frame the presenter over ``backdrop`` (the anchor area of the studio) and prepare lip-sync."""
         image = self.image()
-        face = find_face(image)
-        matte = person_matte(image)
+        face, matte = analyse(image)
         framed, framed_face = _frame(image, matte, face, backdrop, self.framing)
         return get_method(self.lipsync).rig(framed, framed_face)
 

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .cache import cache_key, cached_arrays
 from .errors import AvatarError
+
+#: what the cached analyses were made with; change it when the models or their settings change
+MODELS = "mediapipe-0.10.21 face_mesh(468, refine=False) selfie_segmentation(0) matte-v1"
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -51,6 +55,22 @@ class Face:
 
     def scaled(self, scale: float, dx: float = 0.0, dy: float = 0.0) -> "Face":
         return Face(self.points * scale + np.float32([dx, dy]))
+
+
+def analyse(image: np.ndarray) -> tuple[Face, np.ndarray]:
+    """The face and the person matte of a presenter picture, cached on disk by the picture's content.
+
+    The landmark and segmentation models run once per picture, ever: later renders (and
+    other worker processes) read the stored result without even importing mediapipe.
+    """
+    image = np.ascontiguousarray(image)
+    key = cache_key("face-analysis", MODELS, list(image.shape), image.tobytes())
+
+    def compute() -> dict[str, np.ndarray]:
+        return {"points": find_face(image).points, "matte": person_matte(image)}
+
+    stored = cached_arrays("faces", key, compute)
+    return Face(stored["points"].astype(np.float32)), stored["matte"].astype(np.float32)
 
 
 def find_face(image: np.ndarray) -> Face:

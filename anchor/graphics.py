@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .cache import cache_key, cached_arrays
 from .errors import RenderError
 from .layout import Box, Layout
 from .station import MIN_AI_LABEL_SECONDS, Station, hex_to_rgb
@@ -334,7 +335,16 @@ def _ink_colour(rgb) -> tuple[int, int, int]:
 
 
 def studio_background(layout: Layout, station: Station) -> np.ndarray:
-    """A news-set backdrop (HxWx3 uint8): lit video wall, blurred skyline, stage floor, station-colour light."""
+    """A news-set backdrop (HxWx3 uint8): lit video wall, blurred skyline, stage floor, station-colour light.
+
+    Drawn once per station look and frame size, then read from the disk cache (~1 s saved per render).
+    """
+    colours = [station.backdrop, station.primary, station.secondary, station.code]
+    key = cache_key("studio-background-v1", colours, layout.width, layout.height, list(layout.avatar.__dict__.values()))
+    return cached_arrays("backdrops", key, lambda: {"rgb": _draw_studio(layout, station)})["rgb"]
+
+
+def _draw_studio(layout: Layout, station: Station) -> np.ndarray:
     W, H = layout.width, layout.height
     av = layout.avatar
     base = np.asarray(station.rgb("backdrop"), np.float32)
@@ -710,38 +720,40 @@ def _subtitle_font_size(layout: Layout, language: str) -> int:
 
 
 def subtitle_sprites(cues: list[Cue], layout: Layout, station: Station, language: str | None = None) -> list[Sprite]:
-    """One sprite per cue: white text with a dark outline and soft shadow on a translucent band,
-    centred in ``layout.subtitles``; the font shrinks (never the frame) when a line is too wide."""
+    """One sprite per cue (see :func:`subtitle_sprite`); cues with no text are skipped."""
+    sprites = (subtitle_sprite(cue, layout, station, language) for cue in cues)
+    return [s for s in sprites if s is not None]
+
+
+def subtitle_sprite(cue: Cue, layout: Layout, station: Station, language: str | None = None) -> Sprite | None:
+    """White text with a dark outline and soft shadow on a translucent band, centred in
+    ``layout.subtitles``; the font shrinks (never the frame) when a line is too wide."""
     box = layout.subtitles
-    sprites = []
-    for cue in cues:
-        lines = [ln for ln in cue.lines if ln.strip()]
-        if not lines:
-            continue
-        lang = language or ("zh" if any(_has_cjk_text(ln) for ln in lines) else "en")
-        stroke = max(2, layout.short_side // 360)
-        pad_x = int(layout.short_side * 0.022)
-        font = _fit(lines, "bold", _subtitle_font_size(layout, lang), box.w - 2 * pad_x - 2 * stroke, stroke=stroke)
+    lines = [ln for ln in cue.lines if ln.strip()]
+    if not lines:
+        return None
+    lang = language or ("zh" if any(_has_cjk_text(ln) for ln in lines) else "en")
+    stroke = max(2, layout.short_side // 360)
+    pad_x = int(layout.short_side * 0.022)
+    font = _fit(lines, "bold", _subtitle_font_size(layout, lang), box.w - 2 * pad_x - 2 * stroke, stroke=stroke)
+    top, bottom = _body(font, "".join(lines))
+    body = bottom - top
+    line_h = int(max(body * 1.5, font.size * 1.22))
+    while line_h * (len(lines) - 1) + body + 2 * stroke > box.h - 8 and font.size > 12:
+        font = get_font(font.size - 2, "bold")
         top, bottom = _body(font, "".join(lines))
         body = bottom - top
         line_h = int(max(body * 1.5, font.size * 1.22))
-        while line_h * (len(lines) - 1) + body + 2 * stroke > box.h - 8 and font.size > 12:
-            font = get_font(font.size - 2, "bold")
-            top, bottom = _body(font, "".join(lines))
-            body = bottom - top
-            line_h = int(max(body * 1.5, font.size * 1.22))
-        widths = [_text_w(font, ln, stroke) for ln in lines]
-        pad_y = int(body * 0.30)
-        band_w = min(box.w, max(widths) + 2 * pad_x)
-        band_h = min(box.h, line_h * (len(lines) - 1) + body + 2 * pad_y)
-        c = _Canvas(band_w, band_h)
-        c.paint(_rounded_rect(band_w, band_h, 0, 0, band_w, band_h, min(14, band_h / 4)), (6, 8, 14), 0.50)
-        y0 = (band_h - (line_h * (len(lines) - 1) + body)) / 2 - top
-        for k, line in enumerate(lines):
-            c.text((band_w - widths[k]) / 2 + stroke, y0 + k * line_h, line, font, (255, 255, 255), stroke=stroke,
-                   stroke_colour=(10, 10, 14), shadow=(2, 3, 2.0, 0.5))
-        x = box.x + (box.w - band_w) // 2
-        y = box.y + (box.h - band_h) // 2
-        s = c.sprite(x, y, cue.start, cue.end, kind="subtitle")
-        sprites.append(s)
-    return sprites
+    widths = [_text_w(font, ln, stroke) for ln in lines]
+    pad_y = int(body * 0.30)
+    band_w = min(box.w, max(widths) + 2 * pad_x)
+    band_h = min(box.h, line_h * (len(lines) - 1) + body + 2 * pad_y)
+    c = _Canvas(band_w, band_h)
+    c.paint(_rounded_rect(band_w, band_h, 0, 0, band_w, band_h, min(14, band_h / 4)), (6, 8, 14), 0.50)
+    y0 = (band_h - (line_h * (len(lines) - 1) + body)) / 2 - top
+    for k, line in enumerate(lines):
+        c.text((band_w - widths[k]) / 2 + stroke, y0 + k * line_h, line, font, (255, 255, 255), stroke=stroke,
+               stroke_colour=(10, 10, 14), shadow=(2, 3, 2.0, 0.5))
+    x = box.x + (box.w - band_w) // 2
+    y = box.y + (box.h - band_h) // 2
+    return c.sprite(x, y, cue.start, cue.end, kind="subtitle")

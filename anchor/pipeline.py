@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -25,7 +26,7 @@ from .avatar import load_avatar
 from .compose import compose_frames
 from .errors import InputError
 from .export import ClipWriter, ExportPreset
-from .graphics import overlay_sprites, studio_background, subtitle_sprites
+from .graphics import overlay_sprites, studio_background, subtitle_sprite
 from .layout import layout_for
 from .performance import perform
 from .script import Script, load_script
@@ -77,20 +78,23 @@ def render_script(script: Script, out_dir: str | Path, options: RenderOptions | 
 
     started = time.monotonic()
     report("speech", 0.0)
-    speech = synthesize(script, voice, progress=lambda f: report("speech", f))
+    # The speech engine (TensorFlow Lite / ONNX, outside the GIL) runs beside the picture work.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech") as pool:
+        speaking = pool.submit(synthesize, script, voice, lambda f: report("speech", f))
+        report("avatar", 0.0)
+        backdrop = studio_background(layout, station)
+        box = layout.avatar
+        rig = avatar.rig(np.ascontiguousarray(backdrop[box.y:box.y + box.h, box.x:box.x + box.w]))
+        speech = speaking.result()
     fps = preset.fps
     n_frames = round((options.lead_in + speech.duration + options.lead_out) * fps)
     audio = _pad(speech.samples, speech.sample_rate, options.lead_in, n_frames / fps)
     timeline = speech.timeline.shifted(options.lead_in)
     cues = build_cues(timeline, script.language)
-
-    report("avatar", 0.0)
-    backdrop = studio_background(layout, station)
-    box = layout.avatar
-    rig = avatar.rig(np.ascontiguousarray(backdrop[box.y:box.y + box.h, box.x:box.x + box.w]))
     seed = int(hashlib.sha256(script.body.encode()).hexdigest()[:8], 16)
     performance = perform(timeline, script.language, n_frames, fps, audio, speech.sample_rate, seed)
-    sprites = overlay_sprites(script, layout, station, n_frames / fps) + subtitle_sprites(cues, layout, station)
+    overlays = overlay_sprites(script, layout, station, n_frames / fps)
+    subtitles = (sprite for cue in cues if (sprite := subtitle_sprite(cue, layout, station)) is not None)
 
     spoken = "\n".join(p.spoken for p in speech.timeline.phrases)
     content_hash = hashlib.sha256("\n".join([script.title, spoken, voice.name, avatar.id]).encode()).hexdigest()
@@ -101,7 +105,7 @@ def render_script(script: Script, out_dir: str | Path, options: RenderOptions | 
         video = staging / f"{script.stem}.mp4"
         metadata = {"AIGC": aigc_json(label), "title": script.title, "comment": f"anchor {__version__}"}
         with ClipWriter(video, preset, audio, speech.sample_rate, metadata) as writer:
-            for i, frame in enumerate(compose_frames(backdrop, rig, box, performance, sprites)):
+            for i, frame in enumerate(compose_frames(backdrop, rig, box, performance, overlays, subtitles)):
                 writer.write(frame)
                 if i % fps == 0:
                     report("render", i / n_frames)

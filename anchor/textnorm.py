@@ -30,13 +30,14 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from .cache import cache_root
+
 _ZH_OPTIONS = dict(full_to_half=False, remove_interjections=False, remove_erhua=False, traditional_to_simple=True)
 _ZH_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("ANCHOR_CACHE_DIR")
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "anchor") / "tn"
+    return cache_root() / "tn"
 
 
 def normalize(text: str, language: str) -> str:

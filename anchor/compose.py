@@ -38,7 +38,7 @@ def compose_frames(backdrop: np.ndarray, rig: Rig, at: Box, performance: Perform
     fps = performance.fps
     still = backdrop.copy()
     still[at.y:at.y + at.h, at.x:at.x + at.w] = rig.base
-    patch_rects = [(x + at.x, y + at.y, p.shape[1], p.shape[0]) for x, y, p in rig.patches(performance.pose(0))]
+    patch_rects = [(x + at.x, y + at.y, w, h) for x, y, w, h in rig.dirty_rects()]
 
     def over_patches(sprite: Sprite) -> bool:
         return any(_overlaps(sprite, *rect) for rect in patch_rects)

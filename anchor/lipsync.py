@@ -58,6 +58,11 @@ class Rig:
     mouth: Patch
     eyes: list[Patch]
 
+    def dirty_rects(self) -> list[tuple[int, int, int, int]]:
+        """Every (x, y, w, h) of the anchor image that some pose may change; the renderer
+        re-blends graphics lying over these after pasting the patches."""
+        return [(p.x, p.y, p.shape[1], p.shape[0]) for p in (self.mouth, *self.eyes)]
+
     def patches(self, pose: Pose) -> Iterator[tuple[int, int, np.ndarray]]:
         level = int(round(np.clip(pose.mouth_open, 0, 1) * (OPEN_LEVELS - 1)))
         width = min(range(len(WIDTH_LEVELS)), key=lambda i: abs(WIDTH_LEVELS[i] - pose.mouth_width))

@@ -27,6 +27,21 @@ class Phone:
     end: float
 
 
+#: mouth shapes a viseme can name (what the lips do, not which sound it is):
+#: rest (silence), closed (b p m), open (a), mid (e, schwa), wide (i, spread lips),
+#: round (o u ü w), teeth (f v: lower lip to upper teeth)
+VISEMES = ("rest", "closed", "open", "mid", "wide", "round", "teeth")
+
+
+@dataclass(frozen=True)
+class Viseme:
+    """A mouth shape held from ``start`` to ``end`` (one of :data:`VISEMES`)."""
+
+    shape: str
+    start: float
+    end: float
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A subtitle-sized piece of the script: as written, and as spoken."""
@@ -43,6 +58,7 @@ class Timeline:
     phrases: tuple[Phrase, ...]
     duration: float
     phones: tuple[Phone, ...] = field(default=())
+    visemes: tuple[Viseme, ...] = field(default=())  # empty where the engine reports no phonemes
 
     @property
     def tokens(self) -> list[Token]:

@@ -2,7 +2,9 @@
 
 Exit codes: 0 done, 2 bad input (the message says what to fix), 1 any other
 failure.  Progress goes to stderr; stdout carries one JSON line describing the
-result, for the newsroom publish step.
+result, for the newsroom publish step: ``{"clips": [{"stem", "title", "duration",
+"videos": {aspect: path}, "covers": {...}, "subtitles", "webvtt", "metadata"}],
+"warnings": [...]}``.  Each subcommand sets ``run`` (``set_defaults``) to its handler.
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--out", required=True, help="输出文件夹 / output folder")
     render.add_argument("--voice", help="语音预设 / voice preset name (see voices/)")
     render.add_argument("--avatar", help="主播形象 / avatar pack name (see avatars/)")
-    render.add_argument("--station", help="台标配置 / station.yaml path")
+    render.add_argument("--station", help="台标配置 / station.yaml path (brand kit)")
+    render.add_argument("--template", help="画面模板 / graphics template: news, service, or a YAML path")
+    render.add_argument("--aspect", help="画面比例，可多个 / aspect ratios, comma separated: 9:16,16:9,1:1")
+    render.add_argument("--preset", help="平台预设 / platform preset: douyin, kuaishou, channels, bilibili, broadcast")
+    render.add_argument("--split", action="store_true", help="按 ## 小标题拆成多条 / one clip per '## ' story")
     render.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
+    render.set_defaults(run=_render)
     args = parser.parse_args(argv)
     _quiet_native_logs()
     try:
-        return _render(args)
+        return args.run(args)
     except AnchorError as e:
         print(f"错误：{e.zh} / error: {e.en}", file=sys.stderr)
         return e.exit_code
@@ -66,13 +73,23 @@ def _quiet_native_logs() -> None:
 def _render(args) -> int:
     from .pipeline import RenderOptions, render
 
-    options = RenderOptions(voice=args.voice, avatar=args.avatar, station=args.station)
-    clip = render(args.script, args.out, options, progress=None if args.quiet else _progress())
-    for warning in clip.info["warnings"]:
+    aspects = tuple(a for a in (args.aspect or "").split(",") if a.strip()) or None
+    options = RenderOptions(voice=args.voice, avatar=args.avatar, station=args.station, template=args.template,
+                            aspects=aspects, preset=args.preset, split=args.split)
+    clips = render(args.script, args.out, options, progress=None if args.quiet else _progress())
+    warnings = [w for clip in clips for w in clip.info["warnings"]]
+    for warning in dict.fromkeys(warnings):
         print(f"警告 / warning: {warning}", file=sys.stderr)
-    print(json.dumps({"video": str(clip.video), "subtitles": str(clip.subtitles), "metadata": str(clip.metadata),
-                      "duration": clip.info["duration"], "warnings": clip.info["warnings"]}, ensure_ascii=False))
+    print(json.dumps({"clips": [_summary(clip) for clip in clips], "warnings": list(dict.fromkeys(warnings))},
+                     ensure_ascii=False))
     return 0
+
+
+def _summary(clip) -> dict:
+    """What the publish step needs to know about one clip: every file, by role."""
+    return {"stem": clip.stem, "title": clip.info["title"], "duration": clip.info["duration"],
+            "videos": {a: str(p) for a, p in clip.videos.items()}, "covers": {a: str(p) for a, p in clip.covers.items()},
+            "subtitles": str(clip.subtitles), "webvtt": str(clip.webvtt), "metadata": str(clip.metadata)}
 
 
 def _progress():

@@ -1,23 +1,31 @@
-"""Lip-sync methods: turn a still anchor image into per-frame mouth and eye patches.
+"""Lip-sync: what a frame's pose does to the face, and the rig protocol the renderer uses.
 
-A method prepares a :class:`Rig` once per clip; the renderer then asks the rig
-for the patches of each frame's :class:`~anchor.performance.Pose` and pastes
-them.  Methods are chosen by name (``get_method``); adding one does not touch
-the renderer.
+The renderer knows one small protocol, :class:`Rig`: ``base`` (the anchor area at
+rest), ``dirty_rects()`` (every rectangle a pose may change) and ``patches(pose)``
+(the pastes for one frame).  Avatar kinds (a photo, a presenter's video loop, a
+cartoon mascot) each build a rig; how they do it never touches the renderer.
 
-The built-in ``warp`` method reads the lip, jaw and eyelid curves from the face
-mesh and remaps each pixel column of the lower face (or eye) piecewise-linearly:
-the lower lip and chin drop while the upper lip lifts a little, the gap between
-the lips becomes a painted mouth interior, and an eyelid slides down over the
-eye.  Every displacement fades to zero at the patch borders, so nothing outside
-the lower face and the eyes moves.  All states are rendered ahead of time; a
-frame costs a few array copies.
+A lip-sync *method* turns a presenter picture and its face landmarks into
+:class:`FaceParts`: small patches (mouth, eyes) rendered per pose.  Methods are
+chosen by name from the avatar pack (``get_method``): ``warp`` here, ``wav2lip``
+(a neural network, the ``neural`` extra) in :mod:`anchor.wav2lip`.
+
+The ``warp`` method reads the lip, jaw and eyelid curves from the face mesh and
+remaps each pixel column of the lower face (or eye) piecewise-linearly: the
+lower lip and chin drop while the upper lip lifts a little, the gap between the
+lips becomes a painted mouth interior with a hint of teeth, and an eyelid slides
+down over the eye.  Every displacement fades to zero at the patch borders, so
+nothing outside the lower face and the eyes moves.  All states are rendered
+ahead of time; a frame costs a few array copies.  Pictures are RGBA: the alpha
+(the presenter's matte) is warped with the colours, so a chin dropping over the
+backdrop stays cut out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Protocol
+import importlib
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -25,89 +33,153 @@ import numpy as np
 from . import face as fm
 from .face import Face
 
-OPEN_LEVELS = 9  # 0 = lips closed ... 8 = widest opening
+OPEN_LEVELS = 11  # 0 = lips closed ... 10 = widest opening
 WIDTH_LEVELS = (-1.0, 0.0, 1.0)  # rounded (o/u), neutral, spread (i/e)
 BLINK_LEVELS = (0.0, 0.55, 1.0)
+
+Paste = tuple[int, int, np.ndarray]  # (x, y, pixels): pixels go at column x, row y of the anchor area
+Rect = tuple[int, int, int, int]  # (x, y, w, h)
+
+
+@dataclass(frozen=True, eq=False)
+class SpeechAudio:
+    """The clip's speech audio, for methods that listen to it (a neural lip-sync network)."""
+
+    samples: np.ndarray  # mono float32
+    sample_rate: int
+    fps: int
 
 
 @dataclass(frozen=True)
 class Pose:
-    """What the face does in one frame."""
+    """What the anchor does in one frame."""
 
     mouth_open: float = 0.0  # 0 closed .. 1 widest
     mouth_width: float = 0.0  # -1 rounded .. 1 spread
     blink: float = 0.0  # 0 eyes open .. 1 closed
-
-
-@dataclass
-class Patch:
-    """A rectangle of the anchor image, (x, y) its top-left corner."""
-
-    x: int
-    y: int
-    states: dict  # level key -> HxWx3 uint8
+    viseme: str = "rest"  # the mouth shape being spoken (anchor.timeline.VISEMES)
+    sway: float = 0.0  # head moved sideways, in face heights (+ to the viewer's right)
+    nod: float = 0.0  # head lowered, in face heights (+ down)
+    roll: float = 0.0  # head tilted, degrees (+ clockwise as seen)
+    bounce: float = 0.0  # 0 .. 1: how high a mascot hops
+    frame: int = 0  # index of the frame in the clip
+    audio: SpeechAudio | None = field(default=None, compare=False, repr=False)
 
     @property
-    def shape(self) -> tuple[int, int]:
-        return next(iter(self.states.values())).shape[:2]
+    def still(self) -> bool:
+        return self.sway == 0 and self.nod == 0 and self.roll == 0 and self.bounce == 0
 
 
-@dataclass
-class Rig:
-    base: np.ndarray  # the anchor image at rest, HxWx3 uint8
-    mouth: Patch
-    eyes: list[Patch]
+@runtime_checkable
+class Rig(Protocol):
+    """An avatar prepared for one clip at one frame size; the renderer's whole view of it."""
 
-    def dirty_rects(self) -> list[tuple[int, int, int, int]]:
-        """Every (x, y, w, h) of the anchor image that some pose may change; the renderer
+    #: the anchor area at rest (HxWx3 uint8), pasted once into the static picture
+    base: np.ndarray
+
+    def dirty_rects(self) -> list[Rect]:
+        """Every (x, y, w, h) of the anchor area that some pose may change; the renderer
         re-blends graphics lying over these after pasting the patches."""
-        return [(p.x, p.y, p.shape[1], p.shape[0]) for p in (self.mouth, *self.eyes)]
+        ...
 
-    def patches(self, pose: Pose) -> Iterator[tuple[int, int, np.ndarray]]:
-        level = int(round(np.clip(pose.mouth_open, 0, 1) * (OPEN_LEVELS - 1)))
-        width = min(range(len(WIDTH_LEVELS)), key=lambda i: abs(WIDTH_LEVELS[i] - pose.mouth_width))
-        yield self.mouth.x, self.mouth.y, self.mouth.states[(level, width if level else 1)]
-        blink = min(range(len(BLINK_LEVELS)), key=lambda i: abs(BLINK_LEVELS[i] - pose.blink))
-        for eye in self.eyes:
-            yield eye.x, eye.y, eye.states[blink]
+    def patches(self, pose: Pose) -> Iterator[Paste]:
+        """The pastes that turn ``base`` into this pose's picture, in order."""
+        ...
+
+
+class FaceParts(Protocol):
+    """The parts of a face a lip-sync method animates, as RGBA patches of the presenter picture."""
+
+    def rects(self) -> list[Rect]: ...
+
+    def patches(self, pose: Pose) -> Iterator[Paste]: ...
 
 
 class LipSyncMethod(Protocol):
     name: str
 
-    def rig(self, image: np.ndarray, face: Face) -> Rig: ...
+    def parts(self, picture: np.ndarray, face: Face) -> FaceParts:
+        """Prepare the animated parts of ``picture`` (HxWx4 RGBA uint8) whose face is ``face``."""
+        ...
+
+
+#: method name -> "module:class"; a method's module is imported only when a pack asks for it
+METHODS = {"warp": "anchor.lipsync:WarpLipSync", "wav2lip": "anchor.wav2lip:Wav2LipSync"}
+
+
+def get_method(name: str, **options) -> LipSyncMethod:
+    from .errors import AvatarError
+
+    if name not in METHODS:
+        raise AvatarError(f"未知的口型方法 {name!r}（可用：{', '.join(METHODS)}）",
+                          f"unknown lip-sync method {name!r}; known: {', '.join(METHODS)}")
+    module, cls = METHODS[name].split(":")
+    return getattr(importlib.import_module(module), cls)(**options)
+
+
+@dataclass
+class Patch:
+    """A rectangle of the presenter picture in several states, (x, y) its top-left corner."""
+
+    x: int
+    y: int
+    states: dict  # level key -> HxWx4 uint8
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return next(iter(self.states.values())).shape[:2]
+
+    @property
+    def rect(self) -> Rect:
+        return self.x, self.y, self.shape[1], self.shape[0]
+
+
+class WarpParts:
+    """Mouth and eyelid states of the ``warp`` method, looked up per pose."""
+
+    def __init__(self, mouth: Patch | None, eyes: list[Patch]):
+        self.mouth = mouth
+        self.eyes = eyes
+
+    def rects(self) -> list[Rect]:
+        return [p.rect for p in ([self.mouth] if self.mouth else []) + self.eyes]
+
+    def patches(self, pose: Pose) -> Iterator[Paste]:
+        if self.mouth is not None:
+            yield self.mouth.x, self.mouth.y, self.mouth.states[mouth_key(pose)]
+        blink = min(range(len(BLINK_LEVELS)), key=lambda i: abs(BLINK_LEVELS[i] - pose.blink))
+        for eye in self.eyes:
+            yield eye.x, eye.y, eye.states[blink]
+
+
+def mouth_key(pose: Pose) -> tuple[int, int]:
+    """The (opening level, width index) of the pre-rendered mouth state nearest ``pose``."""
+    level = int(round(float(np.clip(pose.mouth_open, 0, 1)) * (OPEN_LEVELS - 1)))
+    width = min(range(len(WIDTH_LEVELS)), key=lambda i: abs(WIDTH_LEVELS[i] - pose.mouth_width))
+    return level, (width if level else 1)
 
 
 class WarpLipSync:
-    """Landmark-driven thin-plate-spline warp of the lower face and eyelids."""
+    """Landmark-driven warp of the lower face and eyelids (no model weights needed)."""
 
     name = "warp"
 
-    def rig(self, image: np.ndarray, face: Face) -> Rig:
-        mouth = _mouth_patch(image, face)
-        eyes = [_eye_patch(image, face, upper, lower, brow)
+    def __init__(self, mouth: bool = True, eyes: bool = True):
+        self.animate_mouth = mouth
+        self.animate_eyes = eyes
+
+    def parts(self, picture: np.ndarray, face: Face) -> WarpParts:
+        mouth = mouth_patch(picture, face) if self.animate_mouth else None
+        eyes = [eye_patch(picture, face, upper, lower, brow)
                 for upper, lower, brow in ((fm.RIGHT_EYE_UPPER, fm.RIGHT_EYE_LOWER, fm.RIGHT_BROW),
-                                           (fm.LEFT_EYE_UPPER, fm.LEFT_EYE_LOWER, fm.LEFT_BROW))]
-        base = image.copy()
-        for patch, key in ((mouth, (0, 1)), *((e, 0) for e in eyes)):
-            h, w = patch.shape
-            base[patch.y:patch.y + h, patch.x:patch.x + w] = patch.states[key]
-        return Rig(base=base, mouth=mouth, eyes=eyes)
-
-
-METHODS = {"warp": WarpLipSync}
-
-
-def get_method(name: str) -> LipSyncMethod:
-    try:
-        return METHODS[name]()
-    except KeyError:
-        raise ValueError(f"unknown lip-sync method {name!r}; known: {', '.join(METHODS)}") from None
+                                           (fm.LEFT_EYE_UPPER, fm.LEFT_EYE_LOWER, fm.LEFT_BROW))] if self.animate_eyes else []
+        return WarpParts(mouth, eyes)
 
 
 # -- mouth -------------------------------------------------------------------
 
-def _mouth_patch(image: np.ndarray, face: Face) -> Patch:
+def mouth_patch(image: np.ndarray, face: Face) -> Patch:
+    """Every mouth state (opening level x width) of the lower face of ``image`` (RGBA)."""
     p = face.points
     mouth_w = float(np.linalg.norm(p[291] - p[61]))
     jaw = face.at(fm.JAW)
@@ -141,7 +213,7 @@ def _mouth_state(image, face, rect, gap, spread, mouth_w) -> np.ndarray:
     lip_top = seam + gap * lips  # where the lower lip now starts
     drop = float((lip_top - lower)[np.argmin(abs(xs - cx))])
     chin = float(p[152, 1])
-    chin_to = chin + drop * (0.85 if drop > 0 else 0.6) * jaw
+    chin_to = chin + drop * (0.85 if drop > 0 else 0.6) * jaw  # the jaw and chin follow the lower lip
     top, bottom = float(y0), float(y0 + h - 1)
     # Column by column, destination rows -> source rows, as increasing knots.
     dest = np.stack([np.full_like(xs, top), seam, np.maximum(lip_top, seam + 1e-3), chin_to, np.full_like(xs, bottom)])
@@ -165,6 +237,7 @@ def _paint_mouth(out, xs, seam, lip_top, gap, mouth_w):
     h, w = out.shape[:2]
     if len(xs) < 2:
         return
+    rgb = out[..., :3].astype(np.float32)
     scale = 4  # drawn at 4x and shrunk for smooth edges
     if gap < 1.0:
         seam_line = np.column_stack([xs, seam])
@@ -172,27 +245,48 @@ def _paint_mouth(out, xs, seam, lip_top, gap, mouth_w):
         cv2.polylines(shade, [np.round(seam_line * scale).astype(np.int32)], False, 255,
                       thickness=max(scale, int(mouth_w * 0.012 * scale)), lineType=cv2.LINE_AA)
         shade = _shrink(shade, w, h) * 0.5
-        out[:] = (out * (1 - shade) + np.float32([95, 45, 50]) * shade).astype(np.uint8)
+        out[..., :3] = (rgb * (1 - shade) + np.float32([95, 45, 50]) * shade).astype(np.uint8)
         return
     cavity = np.zeros((h * scale, w * scale), np.uint8)
     outline = np.vstack([np.column_stack([xs, seam]), np.column_stack([xs, lip_top])[::-1]])
     cv2.fillPoly(cavity, [np.round(outline * scale).astype(np.int32)], 255, lineType=cv2.LINE_AA)
-    teeth_h = np.minimum(0.35 * (lip_top - seam), 0.08 * mouth_w)
+    # upper teeth: a band under the upper lip, fading out towards the corners of the mouth
+    across = np.abs(np.linspace(-1, 1, len(xs)))
+    teeth_h = np.minimum(0.3 * (lip_top - seam), 0.075 * mouth_w) * np.sqrt(np.clip(1.0 - 1.4 * across ** 2, 0, 1))
     band = np.vstack([np.column_stack([xs, seam]), np.column_stack([xs, seam + teeth_h])[::-1]])
     teeth = np.zeros_like(cavity)
     cv2.fillPoly(teeth, [np.round(band * scale).astype(np.int32)], 255, lineType=cv2.LINE_AA)
-    cavity, teeth = _shrink(cavity, w, h), _shrink(teeth, w, h)
-    teeth = cv2.GaussianBlur(teeth, (0, 0), 0.7)[..., None] * cavity
-    depth = np.clip((np.arange(h, dtype=np.float32)[:, None] - seam.mean()) / max(gap, 1.0), 0, 1)
-    interior = np.float32([92, 30, 38]) * (1.0 - 0.5 * depth[..., None])
-    painted = out * (1 - cavity) + interior * cavity
-    painted = painted * (1 - 0.92 * teeth) + np.float32([232, 226, 214]) * 0.92 * teeth
-    out[:] = np.clip(painted, 0, 255).astype(np.uint8)
+    # a tongue low in the mouth when it opens wide
+    tongue = np.zeros_like(cavity)
+    if gap > 0.12 * mouth_w:
+        mid = len(xs) // 2
+        centre = (xs[mid] * scale, (lip_top[mid] + 0.1 * gap) * scale)
+        axes = (0.3 * (xs[-1] - xs[0]) * scale, 0.35 * gap * scale)
+        cv2.ellipse(tongue, (int(centre[0]), int(centre[1])), (int(axes[0]), int(axes[1])), 0, 180, 360, 255, -1,
+                    cv2.LINE_AA)
+    cavity, teeth, tongue = _shrink(cavity, w, h), _shrink(teeth, w, h), _shrink(tongue, w, h)
+    teeth = cv2.GaussianBlur(teeth, (0, 0), 0.6)[..., None] * cavity
+    tongue = cv2.GaussianBlur(tongue, (0, 0), 1.5)[..., None] * cavity
+    # dark throat, a little lighter towards the lips; lips shade the edge of the opening
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    depth = np.clip((rows - seam.mean()) / max(gap, 1.0), 0, 1)
+    interior = np.float32([58, 22, 26]) * (0.55 + 0.45 * np.abs(2 * depth - 1))[..., None]
+    interior = interior * (1 - 0.6 * tongue) + np.float32([150, 62, 66]) * 0.6 * tongue
+    edge = cv2.GaussianBlur(cavity[..., 0], (0, 0), max(0.04 * mouth_w, 1.0))[..., None]
+    rgb = rgb * (1 - 0.25 * edge * (1 - cavity))
+    painted = rgb * (1 - cavity) + interior * cavity
+    shine = np.clip(1.0 - 0.25 * (rows - seam.mean()) / max(0.075 * mouth_w, 1.0), 0.75, 1.0)[..., None]
+    toward_corners = np.clip(1.0 - 0.45 * np.abs(np.arange(w, dtype=np.float32) - xs.mean()) / max(np.ptp(xs) / 2, 1.0), 0.5, 1.0)
+    painted = painted * (1 - 0.85 * teeth) + np.float32([214, 207, 194]) * (shine * toward_corners[None, :, None]) * 0.85 * teeth
+    out[..., :3] = np.clip(painted, 0, 255).astype(np.uint8)
+    if out.shape[2] == 4:  # the mouth is part of the presenter, whatever the matte said
+        out[..., 3] = np.maximum(out[..., 3], (cavity[..., 0] * 255).astype(np.uint8))
 
 
 # -- eyes --------------------------------------------------------------------
 
-def _eye_patch(image, face, upper_ids, lower_ids, brow_ids) -> Patch:
+def eye_patch(image, face, upper_ids, lower_ids, brow_ids) -> Patch:
+    """Open, half-closed and closed states of one eye of ``image`` (RGBA)."""
     upper_pts, lower_pts, brow = face.at(upper_ids), face.at(lower_ids), face.at(brow_ids)
     eye_w = float(upper_pts[:, 0].max() - upper_pts[:, 0].min())
     rect = _clip_rect(image, upper_pts[:, 0].min() - 0.35 * eye_w, brow[:, 1].min() - 0.1 * eye_w,
@@ -217,7 +311,7 @@ def _eye_patch(image, face, upper_ids, lower_ids, brow_ids) -> Patch:
             shade = np.zeros((h * 4, w * 4), np.uint8)
             cv2.polylines(shade, [lash.astype(np.int32)], False, 255, max(4, int(eye_w * 0.12)), cv2.LINE_AA)
             shade = _shrink(shade, w, h) * 0.6
-            out[:] = (out * (1 - shade) + np.float32([70, 50, 45]) * shade).astype(np.uint8)
+            out[..., :3] = (out[..., :3] * (1 - shade) + np.float32([70, 50, 45]) * shade).astype(np.uint8)
         states[level] = out
     return Patch(x0, y0, states)
 
@@ -245,7 +339,7 @@ def _shrink(mask: np.ndarray, w: int, h: int) -> np.ndarray:
     return cv2.resize(mask, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
 
 
-def _clip_rect(image, x0, y0, x1, y1) -> tuple[int, int, int, int]:
+def _clip_rect(image, x0, y0, x1, y1) -> Rect:
     h, w = image.shape[:2]
     x0, y0 = max(int(x0), 0), max(int(y0), 0)
     x1, y1 = min(int(np.ceil(x1)), w), min(int(np.ceil(y1)), h)

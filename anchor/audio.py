@@ -46,6 +46,7 @@ import math
 import re
 import struct
 import subprocess
+import tempfile
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -71,35 +72,50 @@ def ffmpeg_exe() -> str:
 
 
 def _as_mono_f32(samples: np.ndarray) -> np.ndarray:
-    x = np.asarray(samples, dtype=np.float32)
+    """A 1-D float32 view of ``samples`` (memory-mapped arrays stay mapped; checked block by block)."""
+    x = samples if isinstance(samples, np.ndarray) and samples.dtype == np.float32 else np.asarray(samples, np.float32)
     if x.ndim == 2:  # (n, channels)
         x = x.mean(axis=1, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError(f"expected mono samples, got shape {np.shape(samples)}")
-    if not np.all(np.isfinite(x)):
-        raise RenderError("音频含有无效数值（NaN/无穷大）", "the audio contains NaN or infinite samples")
-    return np.ascontiguousarray(x)
+    for a, b in _blocks(len(x)):
+        if not np.all(np.isfinite(x[a:b])):
+            raise RenderError("音频含有无效数值（NaN/无穷大）", "the audio contains NaN or infinite samples")
+    return x
 
 
-def _ffmpeg_f32(samples: np.ndarray, rate: int, audio_filter: str, out_rate: int | None) -> tuple[np.ndarray, str]:
-    """Run ``samples`` (mono float32) through ``audio_filter``.
+#: samples processed at a time: memory stays bounded however long the audio is
+BLOCK = 1 << 20
 
-    Returns the mono float32 output at ``out_rate`` (empty if ``out_rate`` is None:
-    the output is discarded, for measuring filters) and ffmpeg's stderr.
-    """
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostats",
-           "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-af", audio_filter]
-    if out_rate is None:
-        cmd += ["-f", "null", "-"]
-    else:
-        cmd += ["-f", "f32le", "-acodec", "pcm_f32le", "-ac", "1", "-ar", str(out_rate), "pipe:1"]
-    proc = subprocess.run(cmd, input=samples.astype("<f4", copy=False).tobytes(), capture_output=True)
-    err = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        tail = err.strip()[-600:]
-        raise RenderError("音频处理失败（ffmpeg 出错）", f"audio processing failed (ffmpeg exit {proc.returncode}): {tail}")
-    out = np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32) if out_rate is not None else np.zeros(0, np.float32)
-    return out, err
+
+def _blocks(n: int, size: int = BLOCK):
+    for a in range(0, n, size):
+        yield a, min(n, a + size)
+
+
+def _measure_stream(blocks, sample_rate: int) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of float32 blocks, fed to ffmpeg ``ebur128`` as they come."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "f32le", "-ar", str(sample_rate), "-ac", "1",
+           "-i", "pipe:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            for block in blocks:
+                proc.stdin.write(np.ascontiguousarray(block, "<f4").tobytes())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        code = proc.wait()
+        log.seek(0)
+        err = log.read().decode("utf-8", "replace")
+    if code != 0:
+        raise RenderError("音频处理失败（ffmpeg 出错）", f"audio measurement failed (ffmpeg exit {code}): {err.strip()[-600:]}")
+    summary = err[err.rfind("Summary:"):] if "Summary:" in err else err
+    i = re.search(r"I:\s+" + _NUMBER + r" LUFS", summary)
+    p = re.search(r"Peak:\s+" + _NUMBER + r" dBFS", summary)
+    if not i or not p:
+        raise RenderError("无法读取响度测量结果", f"could not parse ebur128's summary: {summary.strip()[-400:]}")
+    return float(i.group(1)), float(p.group(1))
 
 
 _NUMBER = r"(-?(?:\d+(?:\.\d*)?|inf))"
@@ -114,13 +130,7 @@ def measure_loudness(samples: np.ndarray, sample_rate: int) -> tuple[float, floa
     x = _as_mono_f32(samples)
     if len(x) == 0:
         return -70.0, -math.inf
-    _, err = _ffmpeg_f32(x, sample_rate, "ebur128=peak=true:framelog=quiet", None)
-    summary = err[err.rfind("Summary:"):] if "Summary:" in err else err
-    i = re.search(r"I:\s+" + _NUMBER + r" LUFS", summary)
-    p = re.search(r"Peak:\s+" + _NUMBER + r" dBFS", summary)
-    if not i or not p:
-        raise RenderError("无法读取响度测量结果", f"could not parse ebur128's summary: {summary.strip()[-400:]}")
-    return float(i.group(1)), float(p.group(1))
+    return _measure_stream((x[a:b] for a, b in _blocks(len(x))), sample_rate)
 
 
 def _fit_length(x: np.ndarray, n: int) -> np.ndarray:
@@ -129,14 +139,43 @@ def _fit_length(x: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([x, np.zeros(n - len(x), np.float32)])
 
 
+class _Resampler:
+    """Polyphase resampling (scipy, zero delay) of any output range, from as much input as it needs.
+
+    Computing the output in blocks gives the same samples as one call over the
+    whole signal: each block is given enough input either side for the filter.
+    """
+
+    def __init__(self, x: np.ndarray, rate: int, out_rate: int):
+        g = math.gcd(rate, out_rate)
+        self.x, self.up, self.down = x, out_rate // g, rate // g
+        self.n_out = round(len(x) * out_rate / rate)
+        # resample_poly's filter reaches 10 * max(up, down) upsampled samples either side
+        reach = math.ceil(10 * max(self.up, self.down) / self.up) + 2
+        self.context = self.down * math.ceil(reach / self.down)
+
+    def __call__(self, lo: int, hi: int) -> np.ndarray:
+        """Output samples [lo, hi) (zeros past the end)."""
+        lo, hi = max(lo, 0), max(hi, lo)
+        if self.up == self.down:
+            return _fit_length(self.x[lo:min(hi, len(self.x))].astype(np.float32), hi - lo)
+        first = max(0, (lo * self.down // self.up) // self.down * self.down - self.context)
+        last = min(len(self.x), -(-hi * self.down // self.up) + self.context)
+        if last <= first:
+            return np.zeros(hi - lo, np.float32)
+        y = resample_poly(self.x[first:last], self.up, self.down).astype(np.float32)
+        offset = first * self.up // self.down
+        return _fit_length(y[lo - offset:], hi - lo)
+
+
 def resample(samples: np.ndarray, rate: int, out_rate: int) -> np.ndarray:
     """Polyphase resampling with no delay; exactly ``round(len * out_rate / rate)`` samples."""
     x = _as_mono_f32(samples)
-    n_out = round(len(x) * out_rate / rate)
-    if rate != out_rate and len(x):
-        g = math.gcd(rate, out_rate)
-        x = resample_poly(x, out_rate // g, rate // g).astype(np.float32)
-    return _fit_length(x, n_out)
+    source = _Resampler(x, rate, out_rate)
+    out = np.empty(source.n_out, np.float32)
+    for a, b in _blocks(source.n_out):
+        out[a:b] = source(a, b)
+    return out
 
 
 def _peak_envelope(y: np.ndarray) -> np.ndarray:
@@ -146,45 +185,77 @@ def _peak_envelope(y: np.ndarray) -> np.ndarray:
     return np.maximum(over, np.abs(y))
 
 
-def _limiter_gain(envelope: np.ndarray, gain: float, ceiling: float, rate: int) -> np.ndarray:
-    """Smooth gain curve (<= 1) that keeps ``gain * envelope * curve`` under ``ceiling``."""
+def _limiter_need(envelope: np.ndarray, gain: float, ceiling: float) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        need = np.minimum(1.0, ceiling / np.maximum(gain * envelope, 1e-12))
-    if need.min() >= 1.0:
-        return np.ones_like(envelope)
-    hold = max(1, round(0.010 * rate))  # look-ahead/hold either side of a peak
-    ramp = max(1, round(0.005 * rate))  # averaging: the gain moves over ~5 ms, never jumps
-    curve = minimum_filter1d(need, size=2 * hold + 1, mode="nearest")
-    # a centred average narrower than the hold never rises above ``need`` at a peak
-    return uniform_filter1d(curve, size=ramp, mode="nearest")
+        return np.minimum(1.0, ceiling / np.maximum(gain * envelope, 1e-12))
+
+
+class _Limiter:
+    """Gain, then a look-ahead true-peak limiter, computed block by block.
+
+    The gain curve pulls down smoothly wherever the 4x-oversampled peak would pass
+    the ceiling: a 10 ms look-ahead minimum, averaged over 5 ms, so the gain is
+    already down when the peak arrives and never jumps.  A centred average narrower
+    than the hold never rises above what a peak needs.
+    """
+
+    ENVELOPE_CONTEXT = 16  # samples either side the 4x oversampling filter needs
+
+    def __init__(self, source: _Resampler, rate: int, ceiling: float):
+        self.source, self.ceiling = source, ceiling
+        self.hold = max(1, round(0.010 * rate))
+        self.ramp = max(1, round(0.005 * rate))
+        self.n = source.n_out
+
+    def blocks(self, gain: float):
+        """(start, samples) of the limited output, block by block."""
+        reach = self.hold + self.ramp
+        for a, b in _blocks(self.n):
+            lo, hi = max(0, a - reach), min(self.n, b + reach)
+            c_lo, c_hi = max(0, lo - self.ENVELOPE_CONTEXT), min(self.n, hi + self.ENVELOPE_CONTEXT)
+            x = self.source(c_lo, c_hi)
+            envelope = _peak_envelope(x)[lo - c_lo:hi - c_lo]
+            need = _limiter_need(envelope, gain, self.ceiling)
+            if need.min() >= 1.0:
+                curve = np.ones(b - a)
+            else:
+                curve = minimum_filter1d(need, size=2 * self.hold + 1, mode="nearest")
+                curve = uniform_filter1d(curve, size=self.ramp, mode="nearest")[a - lo:b - lo]
+            yield a, (x[a - c_lo:b - c_lo] * (gain * curve)).astype(np.float32)
 
 
 def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float = -14.0,
-                       true_peak_db: float = -1.0, out_rate: int = 48000) -> np.ndarray:
+                       true_peak_db: float = -1.0, out_rate: int = 48000, out: np.ndarray | None = None) -> np.ndarray:
     """Mono float32 speech normalised to ``target_lufs`` with true peak <= ``true_peak_db``, at ``out_rate``.
 
     The output has exactly ``round(len(samples) * out_rate / sample_rate)`` samples and
-    starts at the same instant as the input.  See the module docstring for the method and
-    for what happens to very short and silent audio.
+    starts at the same instant as the input.  Work goes block by block, so memory does
+    not grow with the length: ``samples`` may be a memory-mapped file, and ``out``
+    (optional, the output length) may be one too.  See the module docstring for the
+    method and for what happens to very short and silent audio.
     """
-    x = resample(samples, sample_rate, out_rate)
-    if not np.any(x):
-        return x
+    x = _as_mono_f32(samples)
+    source = _Resampler(x, sample_rate, out_rate)
+    if out is None:
+        out = np.empty(source.n_out, np.float32)
+    elif out.shape != (source.n_out,):
+        raise ValueError(f"out must hold {source.n_out} samples, not {out.shape}")
     ceiling = 10 ** ((true_peak_db - _TP_MARGIN) / 20)
-    envelope = _peak_envelope(x)
-    loudness, _ = measure_loudness(x, out_rate)
+    limiter = _Limiter(source, out_rate, ceiling)
+    if source.n_out == 0 or not any(np.any(x[a:b]) for a, b in _blocks(len(x))):
+        return _write(out, ((a, source(a, b)) for a, b in _blocks(source.n_out)), None)
+    loudness, _ = _measure_stream((source(a, b) for a, b in _blocks(source.n_out)), out_rate)
     if loudness <= _SILENT_LUFS:
         # too short or too quiet to measure: only make sure nothing passes the ceiling
-        return _apply(x, envelope, 1.0, ceiling, out_rate)
+        return _write(out, limiter.blocks(1.0), ceiling)
     linear_db = target_lufs - loudness
     gain_db, previous = linear_db, None
-    best, best_miss = x, math.inf
+    best_db, best_miss = linear_db, math.inf
     for _ in range(_ROUNDS):
-        y = _apply(x, envelope, 10 ** (gain_db / 20), ceiling, out_rate)
-        got, _ = measure_loudness(y, out_rate)
+        got, _ = _measure_stream((y for _, y in limiter.blocks(10 ** (gain_db / 20))), out_rate)
         miss = target_lufs - got
         if abs(miss) < abs(best_miss):
-            best, best_miss = y, miss
+            best_db, best_miss = gain_db, miss
         if abs(miss) <= _CLOSE_LU:
             break
         # Secant step: limiting absorbs part of each extra dB, so step by the observed slope.
@@ -196,16 +267,39 @@ def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float
         gain_db = min(gain_db + step, linear_db + _MAX_LIMIT_DB)
         if previous[0] == gain_db:
             break
-    return best
+    return _write(out, limiter.blocks(10 ** (best_db / 20)), ceiling)
 
 
-def _apply(x: np.ndarray, envelope: np.ndarray, gain: float, ceiling: float, rate: int) -> np.ndarray:
-    y = x * (gain * _limiter_gain(envelope, gain, ceiling, rate))
-    # last guard against rounding: no sample at or above the ceiling
-    peak = float(np.abs(y).max())
-    if peak > ceiling:
-        y *= ceiling / peak
-    return y.astype(np.float32)
+def _write(out: np.ndarray, blocks, ceiling: float | None) -> np.ndarray:
+    peak = 0.0
+    for a, y in blocks:
+        out[a:a + len(y)] = y
+        peak = max(peak, float(np.abs(y).max()) if len(y) else 0.0)
+    if ceiling is not None and peak > ceiling:  # last guard against rounding: no sample at or above it
+        for a, b in _blocks(len(out)):
+            out[a:b] *= ceiling / peak
+    return out
+
+
+def decode_audio(source: str | Path | bytes) -> tuple[np.ndarray, int]:
+    """Mono float32 samples and their rate from an audio file (WAV, MP3, M4A, FLAC, ...) or its bytes (PyAV)."""
+    import av
+
+    chunks = []
+    handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else str(source)
+    with av.open(handle) as container:
+        if not container.streams.audio:
+            raise ValueError("no audio stream")
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate or stream.rate
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray().reshape(-1))
+    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    return samples, int(rate)
 
 
 _KSDATAFORMAT_SUBTYPE_IEEE_FLOAT = bytes.fromhex("0300000000001000800000aa00389b71")

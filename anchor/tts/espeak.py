@@ -21,7 +21,8 @@ import threading
 import numpy as np
 
 from ..timeline import Phone, Token
-from . import EngineFailed, EngineResult, EngineUnavailable, spoken_units, unit_spans, zh_syllables
+from . import (MISSING, READY, Availability, EngineFailed, EngineResult, EngineUnavailable, spoken_units, unit_spans,
+               zh_syllables)
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_PHONEME_EVENTS = 0x0001
@@ -29,7 +30,8 @@ INITIALIZE_DONT_EXIT = 0x8000
 CHARS_UTF8 = 1
 POS_CHARACTER = 1
 EVENT_LIST_TERMINATED, EVENT_WORD, EVENT_SENTENCE, EVENT_END, EVENT_MSG_TERMINATED, EVENT_PHONEME = 0, 1, 2, 5, 6, 7
-PARAM_RATE = 1
+PARAM_RATE, PARAM_VOLUME, PARAM_PITCH = 1, 2, 3
+DEFAULT_VOLUME, DEFAULT_PITCH = 100, 50
 DEFAULT_WPM = 175
 VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}
 
@@ -68,6 +70,14 @@ def _load_library():
 
 class EspeakEngine:
     name = "espeak-ng"
+
+    @staticmethod
+    def check(preset) -> Availability:
+        try:
+            _load_library()
+        except EngineUnavailable as e:
+            return Availability(MISSING, f"{e.zh} / {e.en}")
+        return Availability(READY, f"libespeak-ng, voice {preset.voice or VOICES.get(preset.language, 'en-us')}")
 
     def __init__(self):
         lib = _load_library()
@@ -109,11 +119,13 @@ class EspeakEngine:
             i += 1
         return 0
 
-    def _speak(self, text: str, voice: str, rate: float):
+    def _speak(self, text: str, voice: str, rate: float, pitch: float = 1.0, volume: float = 1.0):
         lib = self._lib
         if lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise EngineUnavailable(f"espeak-ng 没有语音 {voice}", f"espeak-ng has no voice {voice!r}")
         lib.espeak_SetParameter(PARAM_RATE, int(round(DEFAULT_WPM * rate)), 0)
+        lib.espeak_SetParameter(PARAM_PITCH, int(round(min(100, DEFAULT_PITCH * pitch))), 0)
+        lib.espeak_SetParameter(PARAM_VOLUME, int(round(DEFAULT_VOLUME * volume)), 0)
         self._audio, self._events = [], []
         data = text.encode("utf-8") + b"\0"
         err = lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
@@ -127,7 +139,7 @@ class EspeakEngine:
         voice = preset.voice or VOICES.get(language, "en-us")
         if language == "zh":
             # one pinyin syllable group per unit; clause and sentence punctuation kept for pauses
-            units = zh_syllables(text)
+            units = zh_syllables(text, preset.lexicon_entries())
             pieces, spans, pos, k = [], [], 0, 0
             for ch in text:
                 if ch in "，、：；,:;":
@@ -159,7 +171,7 @@ class EspeakEngine:
             names = spoken_units(text, "en")
         rate = max(0.5, min(2.0, float(preset.rate or 1.0)))
         with self._lock:
-            audio, events = self._speak(speak_text, voice, rate)
+            audio, events = self._speak(speak_text, voice, rate, float(preset.pitch), float(preset.volume))
         sr = self.sample_rate
         duration = len(audio) / sr
         tokens, phones = _timings(events, spans, names, duration)

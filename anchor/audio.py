@@ -88,15 +88,20 @@ def _as_mono_f32(samples: np.ndarray) -> np.ndarray:
 BLOCK = 1 << 20
 
 
-def _blocks(n: int, size: int = BLOCK):
+def _blocks(n: int, size: int | None = None):
+    size = size or BLOCK
     for a in range(0, n, size):
         yield a, min(n, a + size)
 
 
-def _measure_stream(blocks, sample_rate: int) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) of float32 blocks, fed to ffmpeg ``ebur128`` as they come."""
+def _measure_stream(blocks, sample_rate: int, peak: bool = True) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of float32 blocks, fed to ffmpeg ``ebur128`` as they come.
+
+    ``peak=False`` skips the (4x oversampled, slower) true-peak measurement: the peak reads -inf.
+    """
+    meter = "ebur128=peak=true:framelog=quiet" if peak else "ebur128=framelog=quiet"
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "f32le", "-ar", str(sample_rate), "-ac", "1",
-           "-i", "pipe:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+           "-i", "pipe:0", "-af", meter, "-f", "null", "-"]
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
         try:
@@ -113,9 +118,9 @@ def _measure_stream(blocks, sample_rate: int) -> tuple[float, float]:
     summary = err[err.rfind("Summary:"):] if "Summary:" in err else err
     i = re.search(r"I:\s+" + _NUMBER + r" LUFS", summary)
     p = re.search(r"Peak:\s+" + _NUMBER + r" dBFS", summary)
-    if not i or not p:
+    if not i or (peak and not p):
         raise RenderError("无法读取响度测量结果", f"could not parse ebur128's summary: {summary.strip()[-400:]}")
-    return float(i.group(1)), float(p.group(1))
+    return float(i.group(1)), float(p.group(1)) if p else -math.inf
 
 
 _NUMBER = r"(-?(?:\d+(?:\.\d*)?|inf))"
@@ -196,32 +201,58 @@ class _Limiter:
     The gain curve pulls down smoothly wherever the 4x-oversampled peak would pass
     the ceiling: a 10 ms look-ahead minimum, averaged over 5 ms, so the gain is
     already down when the peak arrives and never jumps.  A centred average narrower
-    than the hold never rises above what a peak needs.
+    than the hold never rises above what a peak needs.  The resampled signal and its
+    peak envelope are worked out once (in memory, or in a temporary file for long
+    audio) and reused by every gain that is tried.
     """
 
     ENVELOPE_CONTEXT = 16  # samples either side the 4x oversampling filter needs
+    IN_MEMORY = 1 << 22  # longer signals (~90 s at 48 kHz) keep their working copies on disk
 
     def __init__(self, source: _Resampler, rate: int, ceiling: float):
-        self.source, self.ceiling = source, ceiling
+        self.ceiling = ceiling
         self.hold = max(1, round(0.010 * rate))
         self.ramp = max(1, round(0.005 * rate))
-        self.n = source.n_out
+        self.n = n = source.n_out
+        self._files = []
+        self.x, self.envelope = self._array(n), self._array(n)
+        c = self.ENVELOPE_CONTEXT
+        for a, b in _blocks(n):
+            lo, hi = max(0, a - c), min(n, b + c)
+            x = source(lo, hi)
+            self.x[a:b] = x[a - lo:b - lo]
+            self.envelope[a:b] = _peak_envelope(x)[a - lo:b - lo]
+
+    def _array(self, n: int) -> np.ndarray:
+        if n <= self.IN_MEMORY:
+            return np.empty(n, np.float32)
+        handle = tempfile.TemporaryFile()
+        handle.truncate(4 * n)
+        self._files.append(handle)
+        return np.memmap(handle, dtype=np.float32, mode="r+", shape=(n,))
+
+    def close(self):
+        self.x = self.envelope = None
+        for handle in self._files:
+            handle.close()
+
+    def signal(self):
+        """The resampled input, block by block."""
+        for a, b in _blocks(self.n):
+            yield a, np.asarray(self.x[a:b])
 
     def blocks(self, gain: float):
         """(start, samples) of the limited output, block by block."""
         reach = self.hold + self.ramp
         for a, b in _blocks(self.n):
             lo, hi = max(0, a - reach), min(self.n, b + reach)
-            c_lo, c_hi = max(0, lo - self.ENVELOPE_CONTEXT), min(self.n, hi + self.ENVELOPE_CONTEXT)
-            x = self.source(c_lo, c_hi)
-            envelope = _peak_envelope(x)[lo - c_lo:hi - c_lo]
-            need = _limiter_need(envelope, gain, self.ceiling)
+            need = _limiter_need(self.envelope[lo:hi], gain, self.ceiling)
             if need.min() >= 1.0:
-                curve = np.ones(b - a)
+                curve = 1.0
             else:
                 curve = minimum_filter1d(need, size=2 * self.hold + 1, mode="nearest")
                 curve = uniform_filter1d(curve, size=self.ramp, mode="nearest")[a - lo:b - lo]
-            yield a, (x[a - c_lo:b - c_lo] * (gain * curve)).astype(np.float32)
+            yield a, (self.x[a:b] * (gain * curve)).astype(np.float32)
 
 
 def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float = -14.0,
@@ -240,34 +271,37 @@ def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float
         out = np.empty(source.n_out, np.float32)
     elif out.shape != (source.n_out,):
         raise ValueError(f"out must hold {source.n_out} samples, not {out.shape}")
-    ceiling = 10 ** ((true_peak_db - _TP_MARGIN) / 20)
-    limiter = _Limiter(source, out_rate, ceiling)
     if source.n_out == 0 or not any(np.any(x[a:b]) for a, b in _blocks(len(x))):
         return _write(out, ((a, source(a, b)) for a, b in _blocks(source.n_out)), None)
-    loudness, _ = _measure_stream((source(a, b) for a, b in _blocks(source.n_out)), out_rate)
-    if loudness <= _SILENT_LUFS:
-        # too short or too quiet to measure: only make sure nothing passes the ceiling
-        return _write(out, limiter.blocks(1.0), ceiling)
-    linear_db = target_lufs - loudness
-    gain_db, previous = linear_db, None
-    best_db, best_miss = linear_db, math.inf
-    for _ in range(_ROUNDS):
-        got, _ = _measure_stream((y for _, y in limiter.blocks(10 ** (gain_db / 20))), out_rate)
-        miss = target_lufs - got
-        if abs(miss) < abs(best_miss):
-            best_db, best_miss = gain_db, miss
-        if abs(miss) <= _CLOSE_LU:
-            break
-        # Secant step: limiting absorbs part of each extra dB, so step by the observed slope.
-        step = miss
-        if previous is not None and previous[1] != miss:
-            slope = (gain_db - previous[0]) / (previous[1] - miss)  # dB of gain per LU gained
-            step = miss * min(max(slope, 1.0), 8.0)
-        previous = (gain_db, miss)
-        gain_db = min(gain_db + step, linear_db + _MAX_LIMIT_DB)
-        if previous[0] == gain_db:
-            break
-    return _write(out, limiter.blocks(10 ** (best_db / 20)), ceiling)
+    ceiling = 10 ** ((true_peak_db - _TP_MARGIN) / 20)
+    limiter = _Limiter(source, out_rate, ceiling)
+    try:
+        loudness = _measure_stream((y for _, y in limiter.signal()), out_rate, peak=False)[0]
+        if loudness <= _SILENT_LUFS:
+            # too short or too quiet to measure: only make sure nothing passes the ceiling
+            return _write(out, limiter.blocks(1.0), ceiling)
+        linear_db = target_lufs - loudness
+        gain_db, previous = linear_db, None
+        best_db, best_miss = linear_db, math.inf
+        for _ in range(_ROUNDS):
+            got = _measure_stream((y for _, y in limiter.blocks(10 ** (gain_db / 20))), out_rate, peak=False)[0]
+            miss = target_lufs - got
+            if abs(miss) < abs(best_miss):
+                best_db, best_miss = gain_db, miss
+            if abs(miss) <= _CLOSE_LU:
+                break
+            # Secant step: limiting absorbs part of each extra dB, so step by the observed slope.
+            step = miss
+            if previous is not None and previous[1] != miss:
+                slope = (gain_db - previous[0]) / (previous[1] - miss)  # dB of gain per LU gained
+                step = miss * min(max(slope, 1.0), 8.0)
+            previous = (gain_db, miss)
+            gain_db = min(gain_db + step, linear_db + _MAX_LIMIT_DB)
+            if previous[0] == gain_db:
+                break
+        return _write(out, limiter.blocks(10 ** (best_db / 20)), ceiling)
+    finally:
+        limiter.close()
 
 
 def _write(out: np.ndarray, blocks, ceiling: float | None) -> np.ndarray:

@@ -98,3 +98,26 @@ def test_helpers():
     assert len(fit_to_frames(x, RATE, 30, 25)) == round(30 / 25 * RATE)
     data = wav_bytes(x, RATE)
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE" and len(data) > 4 * len(x)
+
+
+def test_block_by_block_matches_one_pass(monkeypatch):
+    """Long audio is processed in blocks (flat memory); the blocks must not show in the result."""
+    import anchor.audio as audio
+
+    x = speech_like(6.0, rate=22050, seed=5)
+    whole = normalize_loudness(x, 22050, -16.0)
+    whole_resampled = resample(x, 22050, 48000)
+    monkeypatch.setattr(audio, "BLOCK", 12345)  # many blocks, boundaries at odd places
+    pieces = normalize_loudness(x, 22050, -16.0)
+    assert len(pieces) == len(whole)
+    assert np.max(np.abs(pieces - whole)) < 1e-5
+    assert np.max(np.abs(resample(x, 22050, 48000) - whole_resampled)) < 1e-6
+
+
+def test_output_into_a_memory_map(tmp_path):
+    x = speech_like(3.0, seed=6)
+    n = round(len(x) * 48000 / RATE)
+    out = np.memmap(tmp_path / "out.f32", dtype=np.float32, mode="w+", shape=(n,))
+    y = normalize_loudness(x, RATE, -14.0, out=out)
+    assert y is out
+    assert abs(measure_loudness(np.asarray(out), 48000)[0] - -14.0) <= 0.5

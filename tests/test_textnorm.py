@@ -49,3 +49,38 @@ def test_english_numbers_to_words(written, expected):
 
 def test_empty_text():
     assert normalize("  ", "zh") == ""
+
+
+@pytest.mark.parametrize(
+    "written, spoken",
+    [
+        ("投资1.6亿元", "投资一点六亿元"),
+        ("同比增长5%-8%", "同比增长百分之五到百分之八"),
+        ("10%～15%", "百分之十到百分之十五"),
+        ("气温3-5℃", "气温三到五摄氏度"),
+        ("最低-5℃", "最低负五摄氏度"),
+        ("3~5级", "三到五级"),
+        ("面积35.6km²", "面积三十五点六平方千米"),
+        ("拨打12345热线", "拨打幺二三四五热线"),
+        ("110报警", "幺幺零报警"),
+        ("2024年3月5日上午10:30", "二零二四年三月五日上午十点三十分"),
+        ("22:00-次日6:00", "二十二点到次日六点"),
+        ("1998年", "一九九八年"),
+        ("1/3的农户", "三分之一的农户"),
+    ],
+)
+def test_chinese_news_numbers(written, spoken):
+    assert normalize(written, "zh") == spoken
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ("Call 555-0134 now", "Call five five five, oh one three four now"),
+        ("The 3-5 day window", "The three to five day window"),
+        ("Temperatures of -5°C", "Temperatures of negative five degrees Celsius"),
+        ("In 2024, GDP rose 5.2%", "In twenty twenty four, GDP rose five point two percent"),
+    ],
+)
+def test_english_news_numbers(written, expected):
+    assert normalize(written, "en") == expected

@@ -60,8 +60,8 @@ class Face:
 
     @property
     def height(self) -> float:
-        """Forehead-to-chin height in pixels."""
-        return float(self.points[152, 1] - self.points[10, 1])
+        """Forehead-to-chin height in pixels (along the face, so a tilted head measures the same)."""
+        return float(np.linalg.norm(self.points[152] - self.points[10]))
 
     @property
     def mouth_opening(self) -> float:
@@ -233,8 +233,8 @@ def chroma_matte(image: np.ndarray, key_rgb: tuple[int, int, int], tolerance: fl
     Distance from the screen colour is measured in the chroma plane (Cr, Cb), so shadows and
     creases on the screen key out with it; pixels within ``tolerance`` are background and the
     next ``softness`` fades in.  The spill (screen light bounced onto hair and shoulders, and
-    the colour smear of 4:2:0 video) is removed by capping the screen's channel at the mean of
-    the other two.
+    the colour smear of 4:2:0 video) is removed by capping the screen's channel at the other
+    two.
     """
     ycc = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb).astype(np.float32) / 255.0
     key = cv2.cvtColor(np.uint8([[key_rgb]]), cv2.COLOR_RGB2YCrCb)[0, 0].astype(np.float32) / 255.0
@@ -244,11 +244,13 @@ def chroma_matte(image: np.ndarray, key_rgb: tuple[int, int, int], tolerance: fl
     matte = cv2.morphologyEx(matte, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     matte = cv2.GaussianBlur(cv2.erode(matte, np.ones((2, 2), np.uint8)), (0, 0), 0.8)
     channel = int(np.argmax(key_rgb))
-    others = [c for c in range(3) if c != channel]
-    # only near the screen: deep inside the presenter, warm hair and green ties keep their colour
-    near = np.clip(2.0 * cv2.GaussianBlur(1.0 - matte, (0, 0), 3.0), 0.0, 1.0)
+    others = image[..., [c for c in range(3) if c != channel]].astype(np.float32)
     own = image[..., channel].astype(np.float32)
-    limit = image[..., others].astype(np.float32).mean(axis=2)
+    # everywhere, the screen's colour may not dominate (a grey prop seen through green turns grey again);
+    # near the screen it is held down to the mean of the others, as spill is strongest there, while
+    # deep inside the presenter warm hair and skin keep their colour
+    near = np.clip(3.0 * cv2.GaussianBlur(1.0 - matte, (0, 0), 6.0), 0.0, 1.0)
+    limit = others.max(axis=2) * (1 - near) + others.mean(axis=2) * near
     clean = image.copy()
-    clean[..., channel] = np.clip(own - near * np.maximum(own - limit, 0.0) + 0.5, 0, 255).astype(np.uint8)
+    clean[..., channel] = np.clip(np.minimum(own, limit) + 0.5, 0, 255).astype(np.uint8)
     return matte, clean

@@ -85,6 +85,11 @@ class CutoutRig:
     def dirty_rects(self) -> list[Rect]:
         return list(self._rects)
 
+    @property
+    def shown_motion(self) -> np.ndarray | None:
+        """The 2x3 transform the presenter was last shown moved by (None before any moving frame)."""
+        return None if self.motion is None or self._shown is None else self._shown[0]
+
     def patches(self, pose: Pose) -> Iterator[Paste]:
         if self.motion is None:
             for x, y, pixels in self.parts.patches(pose):

@@ -207,7 +207,8 @@ def _crossfade(composites: list[np.ndarray], motions: list[np.ndarray], overlap:
     overlap = min(overlap, n // 2)
     out, moves = composites[:n - overlap], motions[:n - overlap]
     for k in range(overlap):
-        w = (k + 1) / (overlap + 1)
+        u = (k + 0.5) / overlap
+        w = u * u * (3 - 2 * u)  # eases in and out, so neither end of the fade is a step
         j = n - overlap + k
         out[k] = cv2.addWeighted(composites[j], 1 - w, composites[k], w, 0)
         moves[k] = (1 - w) * motions[j] + w * motions[k]

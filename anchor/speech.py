@@ -21,7 +21,8 @@
    included), the whole script is spoken with the preset's ``fallback`` and the
    reason is kept in ``Speech.warnings``.
 5. The result (audio + timeline) is cached by a hash of everything it depends on
-   (the spoken text, the preset, the lexicon, the model file), in one file written
+   (the body as written, the preset, the lexicon, the model file, the code's
+   version; so a hit skips even text normalisation), in one file written
    under a temporary name and renamed into place: several worker processes can
    share the cache, and a reader sees a whole entry or none.  ``Speech.samples``
    is then a copy-on-write memory map of that file.
@@ -356,12 +357,11 @@ def synthesize(script: Script, voice: VoicePreset, progress: Callable[[float], N
     if recording:
         voice = VoicePreset(name="recording", engine="recording", language=script.language, model=str(recording),
                             loudness=voice.loudness, lexicon=voice.lexicon)
-    pieces = prepare(script, voice, warnings)
     preset, tried = voice, []
     while True:
         tried.append(preset.name)
         try:
-            return _speech_for(pieces, script.language, preset, report, warnings, cache)
+            return _speech_for(script, preset, report, warnings, cache)
         except SpeechError as error:
             if not preset.fallback or preset.fallback in tried:
                 if len(tried) > 1:
@@ -372,22 +372,23 @@ def synthesize(script: Script, voice: VoicePreset, progress: Callable[[float], N
             warnings.append(f"语音预设 {preset.name}（{preset.engine}）不可用，已改用 {nxt.name}（{nxt.engine}）：{error.zh} / "
                             f"voice preset {preset.name} ({preset.engine}) unavailable, used {nxt.name} "
                             f"({nxt.engine}) instead: {error.en}")
-            if nxt.lexicon != preset.lexicon:
-                pieces = prepare(script, nxt)  # the fallback's own lexicon may respell differently
             preset = nxt
             report(0.0)
 
 
-def _speech_for(pieces, language, preset, report, warnings, use_cache: bool) -> Speech:
-    key = _cache_key(pieces, language, preset)
-    path = _cache_path(key)
+def _speech_for(script: Script, preset: VoicePreset, report, warnings: list[str], use_cache: bool) -> Speech:
+    """From the cache (keyed on the script as written, so a hit costs no text normalisation), or spoken."""
+    path = _cache_path(_cache_key(script, preset))
     if use_cache:
         hit = _open_entry(path)
         if hit is not None:
             report(1.0)
-            return replace(hit, warnings=list(warnings), cached=True)
+            return replace(hit, warnings=hit.warnings + warnings, cached=True)
+    notes: list[str] = []  # what the text itself gave rise to (skipped symbols): stored with the entry
+    pieces = prepare(script, preset, notes)
     engine = get_engine(preset.engine)
-    return _speak(pieces, language, preset, engine, report, warnings, path if use_cache else None)
+    speech = _speak(pieces, script.language, preset, engine, report, notes, path if use_cache else None)
+    return replace(speech, warnings=notes + warnings)
 
 
 # --- the cache ----------------------------------------------------------------------------
@@ -395,10 +396,10 @@ def _speech_for(pieces, language, preset, report, warnings, use_cache: bool) -> 
 _MAGIC = b"ANCHOR-SPEECH\n"
 
 
-def _cache_key(pieces: list[_Piece], language: str, preset: VoicePreset) -> str:
+def _cache_key(script: Script, preset: VoicePreset) -> str:
+    """Everything the speech depends on: the body as written, the preset, its model and lexicon, the code."""
     settings = preset.model_dump(exclude={"name", "default", "fallback", "description", "timeout", "proxy", "lexicon"})
-    return cache_key("speech", CACHE_FORMAT, __version__, language,
-                     [[p.display, p.spoken, p.brk, p.pause] for p in pieces],
+    return cache_key("speech", CACHE_FORMAT, __version__, script.language, script.body,
                      settings, _model_fingerprint(preset), preset.lexicon_entries().fingerprint())
 
 
@@ -437,7 +438,7 @@ def _open_entry(path: Path) -> Speech | None:
             return None
         samples = np.memmap(path, dtype="<f4", mode="c", offset=offset, shape=(n,))
         return Speech(samples, header["sample_rate"], Timeline.from_dict(header["timeline"]),
-                      header["voice"], header["engine"])
+                      header["voice"], header["engine"], list(header.get("notes", [])))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -447,12 +448,12 @@ def _data_offset(header_size: int) -> int:
 
 
 def _store(path: Path | None, raw: "_RawAudio", rate: int, target: float, timeline: Timeline,
-           voice: str, engine: str) -> Speech:
+           voice: str, engine: str, notes: list[str]) -> Speech:
     """Normalise ``raw`` into a speech file at ``path`` (or a private temporary one) and map it."""
     from .audio import normalize_loudness
 
     n = round(raw.n * SAMPLE_RATE / rate)
-    header = json.dumps({"n": n, "sample_rate": SAMPLE_RATE, "voice": voice, "engine": engine,
+    header = json.dumps({"n": n, "sample_rate": SAMPLE_RATE, "voice": voice, "engine": engine, "notes": notes,
                          "timeline": timeline.to_dict()}, ensure_ascii=False).encode("utf-8")
     prefix = _MAGIC + len(header).to_bytes(8, "little") + header
     offset = _data_offset(len(header))
@@ -588,11 +589,11 @@ def _speak(pieces: list[_Piece], language: str, preset: VoicePreset, engine, rep
         duration = round(raw.n * SAMPLE_RATE / rate) / SAMPLE_RATE
         timeline = _clamped(Timeline(tuple(phrases), duration, tuple(phones)))
         timeline = replace(timeline, visemes=build_visemes(timeline, language, _syllables(timeline, language, preset)))
-        speech = _store(path, raw, rate, preset.loudness, timeline, preset.name, engine.name)
+        speech = _store(path, raw, rate, preset.loudness, timeline, preset.name, engine.name, list(warnings))
     finally:
         raw.close()
     report(1.0)
-    return replace(speech, warnings=list(warnings))
+    return speech
 
 
 def _syllables(timeline: Timeline, language: str, preset: VoicePreset) -> list[tuple[str, ...]] | None:

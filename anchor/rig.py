@@ -21,7 +21,7 @@ import numpy as np
 from .lipsync import FaceParts, Paste, Pose, Rect
 
 Motion = Callable[[Pose], np.ndarray]  # pose -> 2x3 affine matrix in anchor-area pixels
-STEP = 0.3  # motion is rendered to within this many pixels: finer is invisible
+STEP = 0.5  # the presenter is re-rendered when it would land this many pixels off: finer is invisible
 
 
 def head_transform(pivot: tuple[float, float], head: tuple[float, float], face_height: float,

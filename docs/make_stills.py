@@ -1,38 +1,123 @@
-"""Regenerate the README's stills: the default anchor with mouth closed, half open and open.
+"""Regenerate the README's anchor pictures and sync numbers.
 
-Usage: .venv/bin/python docs/make_stills.py
+* ``docs/stills/<kind>-<closed|half-open|open>.jpg``: each avatar kind (photo, presenter
+  video loop, cartoon mascot) with the mouth closed, half open and open, head and
+  shoulders over the studio, same crop for the three;
+* ``docs/anchor-<closed|half-open|open>.png``: the photo anchor alone (older README section);
+* ``docs/clip-contact-sheet.jpg`` and ``docs/mascot-contact-sheet.jpg``: 12 frames spread over
+  renders of ``scripts/demo.md`` with the photo anchor and with the mascot;
+* prints the measured sync of the demo render and of a copy with its audio delayed by 160 ms.
+
+Usage: .venv/bin/python docs/make_stills.py   (about two minutes; renders through the ``anchor`` CLI)
 """
 
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
+import yaml
 from PIL import Image
 
-from anchor.avatar import load_avatar
-from anchor.graphics import studio_background
-from anchor.layout import layout_for
+from anchor.audio import ffmpeg_exe
+from anchor.avatar import load_avatar, studio_backdrop
+from anchor.face import find_face
 from anchor.lipsync import Pose
-from anchor.station import load_station
+from anchor.probe import probe, read_frames
+from anchor.syncheck import measure_sync
+from anchor.videoloop import record_idle_loop
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+ANCHOR = str(Path(sys.executable).with_name("anchor"))
+STATES = {"closed": Pose(0.0, viseme="closed"), "half-open": Pose(0.5, viseme="mid"),
+          "open": Pose(1.0, viseme="open")}
+
+
+def render(rig, pose) -> np.ndarray:
+    out = rig.base.copy()
+    for x, y, pixels in rig.patches(pose):
+        out[y:y + pixels.shape[0], x:x + pixels.shape[1]] = pixels
+    return out
+
+
+def head_and_shoulders(frame: np.ndarray, centre: tuple[float, float], half_width: int = 300) -> tuple[slice, slice]:
+    cx, cy = centre
+    top = max(int(cy) - 380, 0)
+    left = min(max(int(cx) - half_width, 0), frame.shape[1] - 2 * half_width)
+    return slice(top, top + 2 * half_width + 120), slice(left, left + 2 * half_width)
+
+
+def stills(rigs: dict) -> None:
+    (HERE / "stills").mkdir(exist_ok=True)
+    for kind, (rig, centre) in rigs.items():
+        crop = None
+        for state, pose in STATES.items():
+            frame = render(rig, pose)
+            crop = crop or head_and_shoulders(frame, centre)
+            Image.fromarray(frame[crop]).save(HERE / "stills" / f"{kind}-{state}.jpg", quality=88, optimize=True)
+            if kind == "photo":
+                Image.fromarray(frame[crop]).save(HERE / f"anchor-{state}.png", optimize=True)
+            print(HERE / "stills" / f"{kind}-{state}.jpg")
+
+
+def contact_sheet(video: Path, info: dict, path: Path, columns: int = 6, rows: int = 2) -> None:
+    start, end = info["segments"]["anchor"]
+    times = np.linspace(start + 0.2, end - 0.2, columns * rows)
+    frames = [np.asarray(Image.fromarray(f).resize((270, 480), Image.LANCZOS)) for f in read_frames(video, list(times))]
+    sheet = np.vstack([np.hstack(frames[r * columns:(r + 1) * columns]) for r in range(rows)])
+    Image.fromarray(sheet).save(path, quality=85, optimize=True)
+    print(path)
+
+
+def render_demo(out: Path, *extra: str, env=None) -> tuple[Path, dict]:
+    subprocess.run([ANCHOR, "render", str(ROOT / "scripts" / "demo.md"), "--out", str(out), "--quiet", *extra],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+    return out / "demo.mp4", json.loads((out / "demo.json").read_text(encoding="utf-8"))
 
 
 def main() -> None:
-    layout = layout_for(1080, 1920)
-    box = layout.avatar
-    backdrop = studio_background(layout, load_station())[box.y:box.y + box.h, box.x:box.x + box.w]
-    rig = load_avatar().rig(np.ascontiguousarray(backdrop))
-    mouth = rig.mouth
-    # head and shoulders around the face, same crop for all three
-    cx = mouth.x + mouth.shape[1] // 2
-    top, bottom = max(mouth.y - 420, 0), min(mouth.y + mouth.shape[0] + 120, box.h)
-    left, right = max(cx - 300, 0), min(cx + 300, box.w)
-    for name, pose in (("closed", Pose(0.0)), ("half-open", Pose(0.5)), ("open", Pose(1.0))):
-        frame = rig.base.copy()
-        for x, y, patch in rig.patches(pose):
-            frame[y:y + patch.shape[0], x:x + patch.shape[1]] = patch
-        Image.fromarray(frame[top:bottom, left:right]).save(HERE / f"anchor-{name}.png", optimize=True)
-        print(HERE / f"anchor-{name}.png")
+    studio = studio_backdrop(1080, 1920)
+    with tempfile.TemporaryDirectory(prefix="anchor-docs-") as tmp:
+        tmp = Path(tmp)
+        photo = load_avatar("astronaut")
+        # a presenter loop recorded from the photo anchor on a green screen, then keyed like a real one
+        (tmp / "packs" / "presenter").mkdir(parents=True)
+        green = np.full(studio.shape, (0, 177, 64), np.uint8)
+        record_idle_loop(photo.rig(green), tmp / "packs" / "presenter" / "loop.mp4", seconds=3.0)
+        (tmp / "packs" / "presenter" / "avatar.yaml").write_text(yaml.safe_dump({
+            "name": "presenter", "kind": "video_loop", "source": "loop.mp4", "licence": "docs recording",
+            "background": {"cutout": "chroma", "chroma_colour": "#00b140"}}), encoding="utf-8")
+        os.environ["ANCHOR_AVATARS_DIR"] = str(tmp / "packs")
+        loop = load_avatar("presenter")
+        del os.environ["ANCHOR_AVATARS_DIR"]
+        rigs = {}
+        for kind, pack in (("photo", photo), ("video-loop", loop)):
+            rig = pack.rig(studio)
+            face = find_face(rig.base)
+            rigs[kind] = (rig, tuple(face.points[[33, 263]].mean(axis=0)))
+        mascot = load_avatar("mascot")
+        framing = mascot.framing_for("vertical")
+        rigs["mascot"] = (mascot.rig(studio), (studio.shape[1] / 2, framing.eye_line * studio.shape[0]))
+        stills(rigs)
+
+        video, info = render_demo(tmp / "photo")
+        contact_sheet(video, info, HERE / "clip-contact-sheet.jpg")
+        mascot_video, mascot_info = render_demo(tmp / "mascot", "--avatar", "mascot")
+        contact_sheet(mascot_video, mascot_info, HERE / "mascot-contact-sheet.jpg")
+        delayed = tmp / "delayed.mp4"
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(video), "-map", "0:v", "-map", "0:a", "-c:v", "copy",
+                        "-af", "adelay=160:all=1", "-c:a", "aac", "-b:a", "128k", "-t", str(probe(video).video_duration),
+                        str(delayed)], check=True)
+        for name, clip in (("demo", video), ("demo, audio delayed 160 ms", delayed)):
+            report = measure_sync(clip)
+            print(json.dumps({"clip": name, "best_lag_frames": report.best_lag, "correlation": round(report.correlation, 3),
+                              "frames": report.frames, "frames_with_face": report.frames_with_face}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from .errors import ScriptError
 
 LANGUAGES = ("zh", "en")
 FORMATS = (".txt", ".md", ".yaml", ".yml", ".json")
-_FIELDS = {"title", "language", "voice", "avatar", "lower_third", "body"}
+_FIELDS = {"title", "language", "voice", "avatar", "lower_third", "body", "recording"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Script:
     avatar: str | None = None
     lower_third: LowerThird | None = None
     stem: str = "script"
+    recording: Path | None = None  # a producer's own reading of the body (WAV/MP3), used instead of a voice
 
     @property
     def paragraphs(self) -> list[str]:
@@ -54,10 +55,12 @@ def load_script(path: str | Path) -> Script:
         raise ScriptError(f"稿件不是 UTF-8 文本：{path}", f"script is not UTF-8 text: {path}") from None
     except OSError as e:
         raise ScriptError(f"无法读取稿件：{path}（{e.strerror}）", f"cannot read script {path}: {e.strerror}") from None
-    return parse_script(text, path.suffix.lower(), stem=path.stem)
+    return parse_script(text, path.suffix.lower(), stem=path.stem, base_dir=path.parent)
 
 
-def parse_script(text: str, fmt: str = ".txt", stem: str = "script") -> Script:
+def parse_script(text: str, fmt: str = ".txt", stem: str = "script", base_dir: str | Path = ".") -> Script:
+    """Parse script ``text`` in format ``fmt``; a ``recording:`` path is relative to ``base_dir``."""
+    base_dir = Path(base_dir)
     fields = _parse_fields(text, fmt)
     unknown = set(fields) - _FIELDS
     if unknown:
@@ -83,7 +86,16 @@ def parse_script(text: str, fmt: str = ".txt", stem: str = "script") -> Script:
         avatar=fields.get("avatar") or None,
         lower_third=_lower_third(fields.get("lower_third")),
         stem=stem,
+        recording=_recording(fields.get("recording"), base_dir),
     )
+
+
+def _recording(value, base_dir: Path) -> Path | None:
+    """The ``recording:`` file, relative to the script's folder."""
+    if value is None or value == "":
+        return None
+    path = Path(str(value)).expanduser()
+    return path if path.is_absolute() else base_dir / path
 
 
 def detect_language(text: str) -> str:

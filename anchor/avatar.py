@@ -123,7 +123,10 @@ class AvatarPack:
             matte, image = chroma_matte(image, hex_rgb(self.background.chroma_colour))
         elif self.background.cutout == "none":
             matte = np.ones(image.shape[:2], np.float32)
-        return frame_presenter(image, matte, face, width, height, self.framing_for(orientation))
+        picture, face = frame_presenter(image, matte, face, width, height, self.framing_for(orientation))
+        if orientation != "vertical":  # the anchor area ends inside the frame: no hard cut through the shoulders
+            soften_sides(picture)
+        return picture, face
 
     def behind(self, backdrop: np.ndarray) -> np.ndarray:
         """What shows behind the presenter: the studio, a flat colour or the pack's own image."""
@@ -203,6 +206,15 @@ def frame_presenter(image: np.ndarray, matte: np.ndarray, face: Face, box_w: int
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(scale * 0.6, 0.8))
     picture = cv2.merge([*cv2.split(person), np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)])
     return picture, face.scaled(scale, dx, dy)
+
+
+def soften_sides(picture: np.ndarray, share: float = 0.08) -> None:
+    """Fade the presenter's matte out towards the left and right edges of the anchor area (in place)."""
+    w = picture.shape[1]
+    edge = np.minimum(np.arange(w), np.arange(w)[::-1]) / max(share * w, 1.0)
+    ramp = np.clip(edge, 0, 1)
+    ramp = ramp * ramp * (3 - 2 * ramp)
+    picture[..., 3] = (picture[..., 3] * ramp[None, :] + 0.5).astype(np.uint8)
 
 
 # -- reading packs -----------------------------------------------------------

@@ -65,10 +65,6 @@ class Pose:
     frame: int = 0  # index of the frame in the clip
     audio: SpeechAudio | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def still(self) -> bool:
-        return self.sway == 0 and self.nod == 0 and self.roll == 0 and self.bounce == 0
-
 
 @runtime_checkable
 class Rig(Protocol):

@@ -4,15 +4,14 @@ Used by the photo anchor and the cartoon mascot.  Per frame the pose's head
 motion (sideways sway, nod, tilt; a mascot's hop) becomes one similarity
 transform of the whole presenter (:func:`head_transform`), so nothing is warped,
 only moved: a head that tilts takes the shoulders with it, the way a seated
-presenter sways.  The moved presenter over the backdrop is cached per motion
-step of a quarter pixel, and the face parts of the frame (mouth, eyes) are
-moved the same way and pasted on top, so most frames cost a copy and a few small
-blends; a frame whose motion changed costs one warp of the presenter's box.
+presenter sways.  The moved presenter over the backdrop is shown again until
+the motion would carry it more than half a pixel away, and the face parts of
+the frame (mouth, eyes) are moved the same way and pasted on top, so most frames
+cost a few small blends; a frame that moved costs one warp of the presenter's box.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Iterator
 
 import cv2
@@ -37,16 +36,11 @@ def head_transform(pivot: tuple[float, float], head: tuple[float, float], face_h
     reach = max(py - hy, 1.0)
 
     def motion(pose: Pose) -> np.ndarray:
-        # quantise at the head so that nearby poses share one rendered picture
-        dx = round(pose.sway * face_height / STEP) * STEP
-        dy = round(pose.nod * face_height / STEP) * STEP
-        angle = round(math.radians(pose.roll) * reach / STEP) * STEP / reach
-        up = round(pose.bounce * lift)
-        scale = 1.0 - dy / reach
-        matrix = cv2.getRotationMatrix2D((px, py), -math.degrees(angle), scale)
+        dx, dy = pose.sway * face_height, pose.nod * face_height
+        matrix = cv2.getRotationMatrix2D((px, py), -pose.roll, 1.0 - dy / reach)
         moved_x = matrix[0, 0] * hx + matrix[0, 1] * hy + matrix[0, 2]
         matrix[0, 2] += hx + dx - moved_x
-        matrix[1, 2] -= up
+        matrix[1, 2] -= pose.bounce * lift
         return matrix.astype(np.float32)
 
     return motion

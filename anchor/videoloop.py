@@ -34,7 +34,7 @@ CROSSFADE_SECONDS = 0.5
 
 
 def video_loop_rig(pack, behind: np.ndarray, framing) -> "VideoLoopRig":
-    from .avatar import frame_presenter, hex_rgb
+    from .avatar import frame_presenter, hex_rgb, orientation_of, soften_sides
 
     frames, source_fps = read_video(pack.folder / pack.source, pack.loop_seconds)
     faces = track_faces(frames, pack.folder / pack.source)
@@ -50,6 +50,8 @@ def video_loop_rig(pack, behind: np.ndarray, framing) -> "VideoLoopRig":
             matte = np.ones(image.shape[:2], np.float32)
         # every frame is placed with the first frame's framing, so the recorded motion stays in
         picture, _ = frame_presenter(image, matte, reference, w, h, framing)
+        if orientation_of(w, h) != "vertical":
+            soften_sides(picture)
         pictures.append(picture)
         framed_faces.append(face)
     _, framed_reference = frame_presenter(frames[0], np.ones(frames[0].shape[:2], np.float32), reference, w, h, framing)

@@ -66,8 +66,9 @@ class ExportPreset:
     audio_rate: int = 48000
     audio_bitrate: str = "128k"
     threads: int = 0  # 0 = ffmpeg decides
-    loudness_lufs: float | None = -14.0  # integrated loudness of the speech; None = leave the audio as given
+    loudness_lufs: float | None = -14.0  # integrated loudness of the mix; None = leave the audio as given
     true_peak_db: float = -1.0
+    maxrate: str | None = None  # video bitrate cap such as "8M" (capped CRF: VBV buffer of two seconds)
 
 
 def encoder_command(output: str | os.PathLike, preset: ExportPreset, audio_wav: str | os.PathLike | None,
@@ -92,6 +93,8 @@ def encoder_command(output: str | os.PathLike, preset: ExportPreset, audio_wav: 
     if audio_wav is not None:
         streams.append(ffmpeg.input(str(audio_wav)).audio)
         out_args.update({"c:a": "aac", "b:a": preset.audio_bitrate, "ar": preset.audio_rate, "ac": 2})
+    if preset.maxrate:
+        out_args.update({"maxrate": preset.maxrate, "bufsize": _double_rate(preset.maxrate)})
     if preset.threads:
         out_args["threads"] = preset.threads
     if output_format:
@@ -108,6 +111,12 @@ def encoder_command(output: str | os.PathLike, preset: ExportPreset, audio_wav: 
         meta += ["-metadata", f"{key}={value}"]
     at = len(argv) - 1 - argv[::-1].index(str(output))
     return argv[:at] + meta + argv[at:]
+
+
+def _double_rate(rate: str) -> str:
+    """Twice a bitrate written the ffmpeg way ("8M" -> "16M", "800k" -> "1600k")."""
+    number, unit = (rate[:-1], rate[-1]) if rate[-1:].isalpha() else (rate, "")
+    return f"{float(number) * 2:g}{unit}"
 
 
 def _stderr_tail(f: IO[bytes] | None, limit: int = 1500) -> str:

@@ -45,6 +45,8 @@ class Layout:
     label: Box  # the big visible "AI生成" label shown for the first seconds
     corner_mark: Box  # small persistent AI mark + station code
     brand: Box  # station name strip (the station "bug")
+    ticker: Box  # scrolling ticker band
+    pip: Box  # picture-in-picture window for B-roll, beside the presenter's head
     desk: Box | None = None  # news desk drawn over the bottom of the presenter (vertical only)
 
     @property
@@ -56,11 +58,33 @@ class Layout:
         return "vertical" if self.height > self.width else "landscape" if self.width > self.height else "square"
 
     def boxes(self) -> dict[str, Box]:
-        names = ("avatar", "headline", "subtitles", "lower_third", "label", "corner_mark", "brand", "desk")
+        names = ("avatar", "headline", "subtitles", "lower_third", "label", "corner_mark", "brand", "ticker", "pip",
+                 "desk")
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
 
+    @property
+    def full(self) -> Box:
+        return Box(0, 0, self.width, self.height)
+
+    def label_at(self, position: str) -> Box:
+        """The AI label's box at the top left or top right ("top-left" / "top-right") of the frame."""
+        margin = min(self.label.x, self.width - self.label.right)
+        x = margin if position == "top-left" else self.width - margin - self.label.w
+        return Box(x, self.label.y, self.label.w, self.label.h)
+
+
 SUPPORTED = ((1080, 1920), (1920, 1080), (1080, 1080))
+#: aspect ratio names a producer types -> frame size
+ASPECTS = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080)}
+
+
+def aspect_size(aspect: str) -> tuple[int, int]:
+    """(width, height) for an aspect name such as "9:16"."""
+    size = ASPECTS.get(aspect.strip().replace("x", ":").replace("/", ":"))
+    if size is None:
+        raise ValueError(f"unsupported aspect {aspect!r}; supported: {', '.join(ASPECTS)}")
+    return size
 
 
 def layout_for(width: int, height: int) -> Layout:
@@ -74,8 +98,10 @@ def layout_for(width: int, height: int) -> Layout:
             headline=Box(40, 172, 1000, 184),
             label=Box(740, 384, 300, 150),
             avatar=Box(0, 360, 1080, 1000),
-            lower_third=Box(40, 1104, 860, 176),  # sits on the desk top
-            subtitles=Box(60, 1378, 960, 156),  # bottom 1534 <= 0.8 * 1920 = 1536
+            lower_third=Box(40, 1096, 860, 176),  # sits on the desk top
+            ticker=Box(0, 1294, 1080, 62),
+            subtitles=Box(60, 1372, 960, 160),  # bottom 1532 <= 0.8 * 1920 = 1536
+            pip=Box(704, 600, 352, 264),  # right of the head (4:3)
             desk=Box(0, 1290, 1080, 630),  # hides where the presenter's picture ends (avatar bottom 1360)
         )
     if (width, height) == (1920, 1080):
@@ -86,9 +112,11 @@ def layout_for(width: int, height: int) -> Layout:
             corner_mark=Box(1492, 40, 380, 60),
             label=Box(48, 116, 320, 150),
             avatar=Box(440, 0, 1040, 1080),
-            lower_third=Box(96, 620, 900, 160),
-            headline=Box(48, 800, 1824, 128),
-            subtitles=Box(160, 936, 1600, 130),
+            pip=Box(60, 150, 720, 405),  # left of the head (16:9), above the lower third
+            lower_third=Box(96, 560, 900, 150),
+            headline=Box(48, 720, 1824, 112),
+            subtitles=Box(160, 842, 1600, 116),
+            ticker=Box(0, 966, 1920, 56),  # bottom 1022: inside the 5% title-safe margin
         )
     if (width, height) == (1080, 1080):
         return Layout(
@@ -98,9 +126,11 @@ def layout_for(width: int, height: int) -> Layout:
             corner_mark=Box(704, 32, 340, 56),
             label=Box(36, 104, 300, 150),
             avatar=Box(90, 40, 900, 1040),
-            lower_third=Box(36, 560, 800, 150),
-            headline=Box(36, 726, 1008, 128),
-            subtitles=Box(60, 866, 960, 130),
+            pip=Box(24, 190, 352, 264),  # left of the head (4:3)
+            lower_third=Box(36, 516, 800, 146),
+            headline=Box(36, 670, 1008, 120),
+            subtitles=Box(60, 798, 960, 124),
+            ticker=Box(0, 930, 1080, 56),
         )
     sizes = ", ".join(f"{w}x{h}" for w, h in SUPPORTED)
     raise ValueError(f"unsupported frame size {width}x{height}; supported: {sizes}")

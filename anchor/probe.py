@@ -208,3 +208,22 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
 
 
 __all__ = ["ProbeResult", "probe", "read_frames", "read_audio", "is_faststart", "top_level_boxes"]
+
+
+def loudness(path: str | os.PathLike) -> tuple[float, float]:
+    """(integrated loudness in LUFS, true peak in dBTP) of a file's audio as a player hears it
+    (all channels, ITU-R BS.1770 / EBU R128), measured by the bundled ffmpeg's ebur128 filter."""
+    import re
+    import subprocess
+
+    from .audio import ffmpeg_exe
+
+    err = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
+                          "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    summary = err[err.rfind("Summary:"):]
+    i = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    p = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if not i or not p:
+        raise ValueError(f"no loudness summary for {path}: {err.strip()[-300:]}")
+    return float(i.group(1)), float(p.group(1))

@@ -38,6 +38,12 @@ class Station:
     ai_label: str = "AI生成"  # the visible explicit label
     ai_label_seconds: float = 4.0  # how long the big label shows from t=0 (>= 2.0 by law)
     backdrop: str = "#0b2350"  # the studio's base tone behind the presenter
+    ai_label_position: str = "top-right"  # top-right | top-left
+    template: str = "news"  # graphics template used unless a script or --template names another
+    logo: str | None = None  # PNG with alpha (relative to the station file), shown in the station bug
+    font_bold: str | None = None  # font files (.ttf/.otf/.ttc) replacing Noto Sans CJK
+    font_regular: str | None = None
+    folder: str = "."  # where relative paths in the station file are resolved (set by load_station)
 
     def __post_init__(self):
         for name in ("primary", "secondary", "backdrop"):
@@ -53,6 +59,18 @@ class Station:
                 raise InputError(f"台标配置中的 {name} 不能为空", f"station field {name!r} must not be empty")
             object.__setattr__(self, name, str(getattr(self, name)).strip())
         object.__setattr__(self, "name_en", str(self.name_en or "").strip())
+        if self.ai_label_position not in ("top-right", "top-left"):
+            raise InputError(f"ai_label_position 应为 top-right 或 top-left，收到 {self.ai_label_position!r}",
+                             f"ai_label_position must be top-right or top-left, got {self.ai_label_position!r}")
+        for name in ("logo", "font_bold", "font_regular"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            path = Path(str(value)).expanduser()
+            path = path if path.is_absolute() else Path(self.folder) / path
+            if not path.is_file():
+                raise InputError(f"台标配置中的 {name} 文件不存在：{path}", f"station {name} file not found: {path}")
+            object.__setattr__(self, name, str(path))
         try:
             seconds = float(self.ai_label_seconds)
         except (TypeError, ValueError):
@@ -73,6 +91,10 @@ class Station:
     def rgb(self, which: str) -> tuple[int, int, int]:
         """One of the colours (``"primary"``, ``"secondary"``, ``"backdrop"``) as an (r, g, b) tuple."""
         return hex_to_rgb(getattr(self, which))
+
+
+def is_colour(value) -> bool:
+    return isinstance(value, str) and bool(_HEX.match(value.strip()))
 
 
 def hex_to_rgb(value: str) -> tuple[int, int, int]:
@@ -109,4 +131,4 @@ def load_station(path: str | Path | None = None) -> Station:
     if unknown:
         names = ", ".join(map(str, unknown))
         raise InputError(f"台标配置文件含有未知字段：{names}", f"unknown field(s) in station file {path}: {names}")
-    return Station(**{k: v for k, v in data.items() if v is not None})
+    return Station(**{k: v for k, v in data.items() if v is not None and k != "folder"}, folder=str(path.parent))

@@ -382,15 +382,15 @@ def build_cues(timeline: Timeline, language: str) -> list[Cue]:
     return cues
 
 
-# --------------------------------------------------------------------------- SRT
+# --------------------------------------------------------------------------- SRT and WebVTT
 
 
-def _timestamp(seconds: float) -> str:
+def _timestamp(seconds: float, separator: str = ",") -> str:
     ms = max(0, int(round(seconds * 1000)))
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
+    return f"{h:02d}:{m:02d}:{s:02d}{separator}{ms:03d}"
 
 
 def to_srt(cues: list[Cue]) -> str:
@@ -398,4 +398,13 @@ def to_srt(cues: list[Cue]) -> str:
     blocks = []
     for i, cue in enumerate(cues, 1):
         blocks.append(f"{i}\n{_timestamp(cue.start)} --> {_timestamp(cue.end)}\n" + "\n".join(cue.lines) + "\n")
+    return "\n".join(blocks)
+
+
+def to_vtt(cues: list[Cue]) -> str:
+    """WebVTT text (``WEBVTT`` header, ``HH:MM:SS.mmm`` times) for web players and apps."""
+    blocks = ["WEBVTT\n"]
+    for cue in cues:
+        text = "\n".join(line.replace("-->", "→") for line in cue.lines)
+        blocks.append(f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}\n{text}\n")
     return "\n".join(blocks)

@@ -14,7 +14,15 @@ Prints wall / clip duration, wall / floor for both renders, where the time went,
 the peak resident memory of this process and of the encoder child (read from /proc
 while it runs, since getrusage credits a vforked child with its parent's pages).
 
-Usage: .venv/bin/python bench/render.py [SCRIPT]
+Then, for the broadcast package:
+
+* ``graphics per frame``: composing every frame of the clip (no encoding) with all of
+  its graphics (headline, bug, labels, desk, a lower third sliding in and out, the
+  scrolling ticker, subtitles) minus composing it with the anchor alone;
+* ``three aspects``: one render to 9:16, 16:9 and 1:1 against three renders of one
+  aspect each (all warm, same process).
+
+Usage: .venv/bin/python bench/render.py [SCRIPT] [--quick]   (--quick skips the three-aspect part)
 """
 
 from __future__ import annotations
@@ -66,12 +74,69 @@ def timed_render(script: Path, out: Path, preset):
     def progress(stage, fraction):
         stages.setdefault(stage, round(time.perf_counter() - started, 2))
 
-    clip = render(script, out, RenderOptions(export=preset), progress=progress)
+    clip = render(script, out, RenderOptions(export=preset), progress=progress)[0]
     return clip, time.perf_counter() - started, stages
 
 
+def graphics_cost(script: Path) -> tuple[float, float, int]:
+    """(ms per frame with all graphics, ms per frame with the anchor alone, frames) at 1080x1920."""
+    from dataclasses import replace
+
+    from anchor import pipeline
+    from anchor.compose import compose_frames
+    from anchor.layers import SpriteLayer, Z_SUBTITLES
+    from anchor.overlays import subtitle_sprite
+    from anchor.performance import perform
+    from anchor.script import load_script
+    from anchor.speech import synthesize
+
+    story = load_script(script)
+    story = replace(story, ticker=story.ticker or "预约电话：12345 · 开放时间每天9:00-17:00")
+    job = pipeline._prepare(story, pipeline.RenderOptions())
+    layout = pipeline.layout_for(1080, 1920)
+    backdrop = pipeline.studio_background(layout, job.look)
+    box = layout.avatar
+    rig = job.avatars[0].rig(np.ascontiguousarray(backdrop[box.y:box.bottom, box.x:box.right]))
+    speech = synthesize(story, job.voices[0])
+    timing = pipeline._timing(story, speech, job.look, job, 25)
+    timeline = speech.timeline.shifted(timing.speech_at)
+    track = np.zeros(round(timing.duration * 48000), np.float32)
+    pipeline.place(track, speech.samples, round(timing.speech_at * 48000))
+    performance = perform(timeline, story.language, timing.n_frames, 25, track, 48000, 1)
+    cues = pipeline.build_cues(timeline, story.language)
+    plan = pipeline._plan(story, timing, job.look)
+    layers = [layer for layer in pipeline._layers(story, layout, job.look, timing, plan)
+              if type(layer).__name__ != "Stinger"]  # the title cards are not per-frame graphics
+    subtitles = [SpriteLayer(s, Z_SUBTITLES) for c in cues if (s := subtitle_sprite(c, layout, job.look))]
+
+    def run(layers, later) -> float:
+        started = time.perf_counter()
+        for _ in compose_frames(backdrop, rig, box, performance, layers, later):
+            pass
+        return (time.perf_counter() - started) / timing.n_frames * 1000
+
+    run([], [])  # warm caches
+    anchor_only = run([], [])
+    with_graphics = run(layers, subtitles)
+    return with_graphics, anchor_only, timing.n_frames
+
+
+def three_aspects(script: Path, tmp: Path) -> tuple[float, float]:
+    """(seconds for one render to three aspects, seconds for three one-aspect renders)."""
+    from anchor.pipeline import RenderOptions, render
+
+    started = time.perf_counter()
+    render(script, tmp / "together", RenderOptions(aspects=("9:16", "16:9", "1:1")))
+    together = time.perf_counter() - started
+    started = time.perf_counter()
+    for aspect in ("9:16", "16:9", "1:1"):
+        render(script, tmp / aspect.replace(":", "x"), RenderOptions(aspects=(aspect,)))
+    return together, time.perf_counter() - started
+
+
 def main() -> None:
-    script = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "scripts" / "demo.md"
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    script = Path(args[0]) if args else ROOT / "scripts" / "demo.md"
     children = ChildMemory()
     children.start()
     cold_started = time.perf_counter()
@@ -88,8 +153,12 @@ def main() -> None:
         frame = read_frames(clip.video, [duration / 2])[0]
         audio, rate = read_audio(clip.video)
         floor = encode_floor(frame, n_frames, preset, audio, rate)
-    children.stop.set()
-    children.join()
+        children.stop.set()
+        children.join()
+        graphics_ms, anchor_ms, graphics_frames = graphics_cost(script)
+        together = separate = None
+        if "--quick" not in sys.argv:
+            together, separate = three_aspects(script, Path(tmp))
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
@@ -107,12 +176,22 @@ def main() -> None:
         "warm_over_floor": round(warm / floor, 3),
         "peak_rss_mb": round(own),
         "peak_rss_encoder_mb": round(children.peak_kb / 1024),
+        "compose_ms_per_frame_with_graphics": round(graphics_ms, 2),
+        "compose_ms_per_frame_anchor_only": round(anchor_ms, 2),
+        "graphics_ms_per_frame": round(graphics_ms - anchor_ms, 2),
+        "three_aspects_one_render_seconds": round(together, 2) if together else None,
+        "three_aspects_three_renders_seconds": round(separate, 2) if separate else None,
     }
     print(json.dumps(result, indent=2))
     print(f"\nclip {duration:.1f} s, floor {floor:.2f} s | cold {cold:.2f} s = {cold / duration:.2f}x clip, "
           f"{cold / floor:.2f}x floor | warm {warm:.2f} s = {warm / duration:.2f}x clip, {warm / floor:.2f}x floor "
           f"(target <= 1.5, goal 1.25) | peak RSS {own:.0f} MB, encoder {children.peak_kb / 1024:.0f} MB "
           f"(target <= 1536 MB)")
+    print(f"graphics {graphics_ms - anchor_ms:.2f} ms/frame at 1080x1920 (compose {graphics_ms:.2f} with graphics, "
+          f"{anchor_ms:.2f} anchor only, {graphics_frames} frames; target <= 5 ms)")
+    if together:
+        print(f"three aspects: one render {together:.1f} s vs three renders {separate:.1f} s "
+              f"({together / separate:.2f}x)")
 
 
 if __name__ == "__main__":

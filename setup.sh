@@ -8,6 +8,8 @@ what="${1:-demo}"
 shift || true
 
 APT_PACKAGES=(espeak-ng libespeak-ng1 fonts-noto-cjk)
+# the studio's browser tests drive Debian's Chromium (Playwright with executable_path=/usr/bin/chromium)
+[ "$what" = "test" ] && APT_PACKAGES+=(chromium chromium-driver)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

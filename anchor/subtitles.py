@@ -15,10 +15,12 @@ Newsroom conventions followed here:
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .timeline import Phrase, Timeline
 
@@ -73,12 +75,33 @@ def _limit(language: str, max_chars: int | None) -> int:
     return max_chars or EN_CHARS_PER_LINE
 
 
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    """jieba's Chinese word segmenter (its dictionary ships in the package), caching in anchor's cache folder."""
+    import jieba
+
+    from .cache import cache_root
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    folder = cache_root() / "jieba"
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.tmp_dir = str(folder)
+    return tokenizer
+
+
 def _units(text: str) -> list[str]:
-    """Split into unbreakable units: a CJK character, or a Latin word/number, with punctuation glued on.
+    """Split into unbreakable units: a Chinese word (jieba), or a Latin word/number, with punctuation
+    glued on, so a line never breaks inside a word.
 
     Trailing spaces stay on the unit they follow (they vanish at line ends).
     """
-    raw = re.findall(r"\s+|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|.", text)
+    raw = []
+    for run in re.findall(f"\\s+|[^\\s{_CJK}]+|[{_CJK}]+", text):
+        raw += _segmenter().lcut(run, HMM=True) if re.match(f"[{_CJK}]", run) else [run]
     units: list[str] = []
     for tok in raw:
         if tok.isspace():
@@ -130,7 +153,7 @@ def _split_long_units(units: list[str], limit: int) -> list[str]:
     return out
 
 
-PUNCT_BREAK_BONUS = 0.12  # how much imbalance a line break after a comma / full stop is worth
+PUNCT_BREAK_BONUS = 0.5  # how much imbalance a line break after a comma / full stop is worth (news style: strongly preferred)
 
 
 def _wrap_units(units: list[str], limit: int) -> list[str]:

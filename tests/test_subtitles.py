@@ -199,3 +199,12 @@ def test_srt_from_timeline_is_monotonic():
     assert times
     for (s1, e1), (s2, _) in zip(times, times[1:]):
         assert s1 < e1 <= s2
+
+
+def test_lines_break_between_words_and_after_commas():
+    lines = wrap_text("今天上午，县科技馆航天科普展正式开幕", "zh")
+    assert lines == ["今天上午，", "县科技馆航天科普展正式开幕"]
+    for text in ("县粮食部门提醒广大农户出售粮食前请注意晾晒", "我县召开2024年秋季防汛抗旱暨地质灾害防治工作部署会议"):
+        lines = wrap_text(text, "zh")
+        joints = [a[-1] + b[0] for a, b in zip(lines, lines[1:])]
+        assert not any(j in ("粮食", "农户", "晾晒", "防汛", "抗旱", "地质", "灾害", "防治") for j in joints), lines

@@ -51,6 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--licence", help="照片来源与授权 / where the photo comes from and on what terms")
     add.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
     add.set_defaults(run=_avatar_add)
+    batch = commands.add_parser("batch", help="批量渲染：稿件文件夹、清单或收稿文件夹 / render many scripts, resumable")
+    batch.add_argument("source", nargs="?", help="稿件文件夹、稿件或清单 CSV/JSONL/YAML / a folder of scripts or a manifest")
+    batch.add_argument("--watch", metavar="INBOX", help="持续监视收稿文件夹 / render scripts as they land in INBOX")
+    batch.add_argument("--out", required=True, help="输出文件夹（含任务记录）/ output folder (holds the job store)")
+    batch.add_argument("--workers", type=int, default=1, help="并行渲染进程数，>1 用 Dask / worker processes (Dask when > 1)")
+    batch.add_argument("--scheduler", help="已有 Dask 集群的地址 / address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    batch.add_argument("--threads", type=int, default=0, help="每个任务的编码线程数 / ffmpeg threads per job (0: cores / workers)")
+    batch.add_argument("--max-attempts", type=int, default=3, help="每条稿件最多尝试次数 / tries per job before it stays failed")
+    batch.add_argument("--poll", type=float, default=2.0, help="监视时每隔几秒查看一次 / seconds between looks at INBOX")
+    batch.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar or table")
+    batch.set_defaults(run=_batch)
     args = parser.parse_args(argv)
     _quiet_native_logs()
     try:
@@ -152,6 +163,39 @@ def _avatar_add(args) -> int:
     print(f"已添加主播形象 / added avatar {row['id']}: {pack.folder}", file=sys.stderr)
     print(json.dumps({**row, "folder": str(pack.folder)}, ensure_ascii=False))
     return 0
+
+
+def _batch(args) -> int:
+    import signal
+    import threading
+
+    from .batch import BatchOptions, batch, exit_code, summary_table, watch
+    from .errors import InputError
+
+    if bool(args.source) == bool(args.watch):
+        raise InputError("请给出稿件来源，或用 --watch 指定收稿文件夹（二选一）",
+                         "give either a SOURCE (folder or manifest) or --watch INBOX, not both")
+    if args.workers < 1 or args.threads < 0 or args.max_attempts < 1:
+        raise InputError("--workers、--max-attempts 至少为 1，--threads 不能为负",
+                         "--workers and --max-attempts must be at least 1, --threads not negative")
+    options = BatchOptions(workers=args.workers, scheduler=args.scheduler, threads=args.threads,
+                           max_attempts=args.max_attempts, poll=args.poll)
+    if args.watch:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        print(f"正在监视 {args.watch}（Ctrl-C 停止）/ watching {args.watch} (Ctrl-C stops)", file=sys.stderr)
+        try:
+            watch(args.watch, args.out, options, stop=stop, show_progress=not args.quiet)
+        except KeyboardInterrupt:
+            pass
+        print("已停止监视 / stopped watching", file=sys.stderr)
+        return 0
+    report = batch(args.source, args.out, options, show_progress=not args.quiet and sys.stderr.isatty())
+    if not args.quiet:
+        print(summary_table(report), file=sys.stderr)
+    totals = report["totals"]
+    print(json.dumps({"report": os.path.join(report["out"], "batch-report.json"), **totals}, ensure_ascii=False))
+    return exit_code(report)
 
 
 def _progress():

@@ -37,6 +37,7 @@ import numpy as np
 import yaml
 
 from .cache import cache_key, cache_root
+from .config import read_mapping
 from .errors import AvatarError
 from .face import Face, analyse, chroma_matte, check_portrait
 from .layout import SUPPORTED, layout_for
@@ -225,12 +226,10 @@ def load_avatar(name: str | None = None) -> AvatarPack:
     if not path.is_file():
         known = ", ".join(list_avatars()) or "-"
         raise AvatarError(f"找不到主播形象 {name!r}（可用：{known}）", f"unknown avatar {name!r} (available: {known})")
+    data = read_mapping(path, AvatarError, "主播形象配置", "avatar pack")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(data, dict):
-            raise TypeError("avatar.yaml must be a mapping of fields")
         return _pack(name, path.parent, data)
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError) as e:
         raise AvatarError(f"主播形象配置有误：{path}（{e}）", f"malformed avatar pack {path}: {e}") from None
 
 

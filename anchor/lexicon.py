@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from .config import read_mapping
 from .errors import VoiceError
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -90,12 +89,8 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 @lru_cache(maxsize=16)
 def _load(path: str, mtime_ns: int, size: int) -> Lexicon:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise VoiceError(f"读音词典文件有误：{path}（{first}）", f"malformed lexicon {path}: {first}") from None
-    if not isinstance(data, dict) or set(data) - {"zh", "en"}:
+    data = read_mapping(path, VoiceError, "读音词典", "lexicon")
+    if set(data) - {"zh", "en"}:
         raise VoiceError(f"读音词典 {path} 应只含 zh: 和 en: 两部分", f"lexicon {path} must have only zh: and en: sections")
     zh, say, en = {}, {}, {}
     for word, value in (data.get("zh") or {}).items():

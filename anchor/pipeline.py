@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -181,8 +181,6 @@ def _aspects(names) -> tuple[str, ...]:
 
 
 def _sized(export: ExportPreset, aspect: str) -> ExportPreset:
-    from dataclasses import replace
-
     width, height = aspect_size(aspect)
     return replace(export, width=width, height=height)
 
@@ -228,7 +226,7 @@ class _Timing:
 
 
 def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
-    story, look, options = job.stories[k], job.look, job.options
+    story, look = job.stories[k], job.look
     started = time.monotonic()
     report("speech", 0.0)
     layouts = {a: layout_for(*aspect_size(a)) for a in job.aspects}

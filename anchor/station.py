@@ -19,8 +19,8 @@ import warnings
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import yaml
 
+from .config import read_mapping
 from .errors import InputError
 
 MIN_AI_LABEL_SECONDS = 2.0
@@ -117,15 +117,7 @@ def load_station(path: str | Path | None = None) -> Station:
         if explicit:
             raise InputError(f"找不到台标配置文件：{path}", f"station file not found: {path}")
         return Station()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"无法读取台标配置文件：{path}", f"cannot read the station file {path}: {e}") from None
-    except yaml.YAMLError as e:
-        first = str(e).strip().splitlines()[0]
-        raise InputError(f"台标配置文件格式错误：{first}", f"malformed station file {path}: {first}") from None
-    if not isinstance(data, dict):
-        raise InputError("台标配置文件应为键值对", f"the station file {path} must be key: value pairs")
+    data = read_mapping(path, InputError, "台标配置", "station")
     known = {f.name for f in fields(Station)}
     unknown = sorted(set(data) - known)
     if unknown:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from .config import read_mapping, validated
 from .errors import InputError
 from .station import Station, hex_to_rgb, is_colour
 
@@ -121,19 +121,9 @@ def load_template(name: str | None = None) -> Template:
     if not path.is_file():
         known = ", ".join(p.stem for p in sorted(TEMPLATES_DIR.glob("*.yaml")))
         raise InputError(f"找不到画面模板 {name!r}（可用：{known}）", f"unknown graphics template {name!r} (available: {known})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(f"画面模板文件有误：{path}（{first}）", f"malformed template {path}: {first}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"画面模板应为键值对：{path}", f"the template {path} must be key: value pairs")
+    data = read_mapping(path, InputError, "画面模板", "template")
     data.setdefault("name", path.stem)
-    try:
-        template = Template(**data, folder=path.parent)
-    except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
-        raise InputError(f"画面模板 {path.name} 有误：{problems}", f"invalid template {path.name}: {problems}") from None
+    template = validated(Template, {**data, "folder": path.parent}, path, InputError, "画面模板", "template")
     _check_colours(template, path)
     return template
 

@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .config import read_mapping, validated
 from .errors import VoiceError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -117,19 +117,9 @@ def _checked(preset: VoicePreset) -> VoicePreset:
 
 
 def _read(path: Path) -> VoicePreset:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise VoiceError(f"语音预设文件有误：{path}（{first}）", f"malformed voice preset {path}: {first}") from None
-    if not isinstance(data, dict):
-        raise VoiceError(f"语音预设文件应为键值对：{path}", f"voice preset {path} must be key: value pairs")
+    data = read_mapping(path, VoiceError, "语音预设", "voice preset")
     data.setdefault("name", path.stem)
-    try:
-        return VoicePreset(**data)
-    except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
-        raise VoiceError(f"语音预设 {path.name} 有误：{problems}", f"invalid voice preset {path.name}: {problems}") from None
+    return validated(VoicePreset, data, path, VoiceError, "语音预设", "voice preset")
 
 
 STATE_TEXT = {"ready": "可离线使用 ready offline", "online": "仅在线 online only", "missing": "不可用 missing"}

@@ -1,6 +1,4 @@
 import math
-import time
-import warnings
 
 import numpy as np
 import pytest

@@ -140,7 +140,7 @@ def test_mouth_moves_with_speech_and_face_stays_intact(clip):
     # first and last frame of each pause: the mouth must not move inside a pause
     pick_quiet = [i for run in pauses for i in (run[0], run[-1])]
     frames = read_frames(clip["video"], [i / FPS for i in [*pick_loud, *pick_quiet]])
-    speaking, resting = frames[:8], frames[8:]
+    resting = frames[8:]
     rest = resting[-1]
     face = find_face(rest)
     p = face.points

@@ -140,7 +140,7 @@ class EspeakEngine:
         if language == "zh":
             # one pinyin syllable group per unit; clause and sentence punctuation kept for pauses
             units = zh_syllables(text, preset.lexicon_entries())
-            pieces, spans, pos, k = [], [], 0, 0
+            pieces, spans, k = [], [], 0
             for ch in text:
                 if ch in "，、：；,:;":
                     pieces.append(",")

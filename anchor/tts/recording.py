@@ -24,7 +24,6 @@ Alignment:
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 

@@ -124,7 +124,7 @@ class ZhttsEngine:
 
     # -- models ------------------------------------------------------------------------
     def _run(self, ids: np.ndarray, speed: float, pitch: float = 1.0, energy: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        ac, vo = self._acoustic, self._vocoder
+        ac = self._acoustic
         inputs = ac.get_input_details()
         ac.resize_tensor_input(inputs[0]["index"], ids.shape)
         ac.allocate_tensors()

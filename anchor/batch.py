@@ -446,6 +446,9 @@ def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOp
             path = files.get(job.id)
             if job.state in ("done", "failed", "cancelled") and path is not None:
                 file_away(job, path, inbox)
+                if show_progress:
+                    outcome = "完成 done" if job.state == "done" else f"失败 failed: {job.error_zh} / {job.error_en}"
+                    print(f"[{time.strftime('%H:%M:%S')}] {path.name}: {outcome}", file=sys.stderr, flush=True)
                 files.pop(job.id, None)
                 write_report(store, list(dict.fromkeys(watched)), inbox, started)
 
@@ -534,7 +537,7 @@ class ProgressBar:
         self.store, self.ids, self.runner = store, ids, None
         self.bar = tqdm(total=len(ids), unit="clip", file=sys.stderr, disable=not enabled, dynamic_ncols=True,
                         desc="批量 batch", bar_format="{desc}: {percentage:3.0f}%|{bar:24}| {n:.1f}/{total} "
-                                                       "[{elapsed}<{remaining}] {postfix}")
+                                                       "[{elapsed}<{remaining}{postfix}]")
         self.update()
 
     def update(self) -> None:

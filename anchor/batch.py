@@ -64,6 +64,7 @@ class JobInput:
     source: str | None = None
     text: str | None = None
     fmt: str = ".txt"
+    base_dir: str | None = None  # where media named in ``text`` are looked up
 
 
 # --------------------------------------------------------------------------- reading the source
@@ -80,7 +81,7 @@ def read_source(source: str | os.PathLike) -> list[JobInput]:
         raise InputError(f"找不到稿件或清单：{source}", f"no such script folder, script or manifest: {source}")
     suffix = source.suffix.lower()
     if suffix in MANIFESTS:
-        rows = _manifest_rows(source)
+        rows = manifest_rows(source)
         if rows is not None:
             return [_row_job(source, n, row) for n, row in enumerate(rows, 1)]
     if suffix in FORMATS:
@@ -90,7 +91,7 @@ def read_source(source: str | os.PathLike) -> list[JobInput]:
                      f"or a CSV/JSONL/YAML manifest")
 
 
-def _manifest_rows(path: Path) -> list[dict] | None:
+def manifest_rows(path: Path) -> list[dict] | None:
     """The rows of a manifest; None for a YAML file that is a script rather than a manifest."""
     what = f"清单 {path.name}", f"manifest {path.name}"
     try:
@@ -133,7 +134,8 @@ def _row_job(manifest: Path, n: int, row: dict) -> JobInput:
     key = f"{manifest}#{label or n}"
     options = {k: _resolve(manifest.parent, k, v) for k, v in row.items()}
     if text is not None:
-        return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options, text=str(text))
+        return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options, text=str(text),
+                        base_dir=str(manifest.parent))
     if script is None:
         # no script: the job still exists so that it fails alone, with the reason on record
         return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options,
@@ -207,7 +209,8 @@ def render_job(spec: dict, report: Callable[[str, float], None]) -> dict:
         if spec.get("source") is not None:
             script = load_script(spec["source"])
         else:
-            script = parse_script(spec["text"], spec.get("fmt", ".txt"), stem=spec["name"], base_dir=out_dir)
+            script = parse_script(spec["text"], spec.get("fmt", ".txt"), stem=spec["name"],
+                                  base_dir=spec.get("base_dir") or out_dir)
         clips = render_script(replace(script, stem=spec["name"]), out_dir, options, report)
     except JobCancelled:
         return {"state": "cancelled", "kind": "cancelled", "zh": "已取消", "en": "cancelled",
@@ -291,7 +294,7 @@ class Runner:
                 return
             self.running[job.id] = ("speech", 0.0)
             spec = {"job_id": job.id, "name": job.name, "source": job.source, "text": job.text, "fmt": job.fmt,
-                    "options": job.options, "out_dir": str(self.store.folder), "threads": self.threads}
+                    "base_dir": job.base_dir, "options": job.options, "out_dir": str(self.store.folder), "threads": self.threads}
             _remove_partials(self.store.folder, job.name)
             self.executor.submit(job.id, render_job, spec, progress=self._progress_of(job.id))
             self.on_change(self.store.get(job.id))
@@ -362,7 +365,7 @@ def add_jobs(store: JobStore, inputs: list[JobInput], origin: str) -> list[Job]:
             name, n = f"{item.name}-{n}", n + 1
         taken.add(name)
         jobs.append(store.add(item.key, name, item.options, source=item.source, text=item.text, fmt=item.fmt,
-                              origin=origin))
+                              origin=origin, base_dir=item.base_dir))
     return jobs
 
 

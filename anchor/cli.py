@@ -62,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument("--poll", type=float, default=2.0, help="监视时每隔几秒查看一次 / seconds between looks at INBOX")
     batch.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar or table")
     batch.set_defaults(run=_batch)
+    studio = commands.add_parser("studio", help="制作台网页和 HTTP API / the producer studio (web UI) and HTTP API")
+    studio.add_argument("--host", default="127.0.0.1", help="监听地址（非本机需 --auth）/ address (other than 127.0.0.1 needs --auth)")
+    studio.add_argument("--port", type=int, default=7860)
+    studio.add_argument("--out", default="out/studio", help="成片与任务记录文件夹 / folder for clips and the job store")
+    studio.add_argument("--auth", help="登录账号 用户名:密码（或 ANCHOR_STUDIO_AUTH）/ login user:password")
+    studio.add_argument("--api-key", help="API 密钥（或 ANCHOR_API_KEY）/ key the HTTP API requires in X-API-Key")
+    studio.add_argument("--workers", type=int, default=1, help="同时渲染数，>1 用 Dask / renders at a time (Dask when > 1)")
+    studio.add_argument("--scheduler", help="Dask 集群地址 / address of a Dask scheduler")
+    studio.set_defaults(run=_studio)
     args = parser.parse_args(argv)
     _quiet_native_logs()
     try:
@@ -196,6 +205,13 @@ def _batch(args) -> int:
     totals = report["totals"]
     print(json.dumps({"report": os.path.join(report["out"], "batch-report.json"), **totals}, ensure_ascii=False))
     return exit_code(report)
+
+
+def _studio(args) -> int:
+    from .ui import serve
+
+    serve(args.host, args.port, args.out, args.auth, args.api_key, args.workers, args.scheduler)
+    return 0
 
 
 def _progress():

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     source TEXT,
     text TEXT,
     fmt TEXT NOT NULL DEFAULT '.txt',
+    base_dir TEXT,
     options TEXT NOT NULL DEFAULT '{}',
     digest TEXT NOT NULL DEFAULT '',
     state TEXT NOT NULL DEFAULT 'queued',
@@ -89,6 +90,7 @@ class Job:
     source: str | None  # the script file, or None when ``text`` holds the script
     text: str | None
     fmt: str  # the script format of ``text`` (.txt, .md, .yaml, .json)
+    base_dir: str | None  # where media files named in ``text`` are looked up
     options: dict  # RenderOptions fields by name (see anchor.batch.render_options)
     digest: str  # sha256 of the script and options: a change renders it again
     state: str
@@ -157,7 +159,7 @@ class JobStore:
     # -- adding and reading ------------------------------------------------
 
     def add(self, key: str, name: str, options: dict | None = None, *, source: str | None = None,
-            text: str | None = None, fmt: str = ".txt", origin: str = "") -> Job:
+            text: str | None = None, fmt: str = ".txt", origin: str = "", base_dir: str | None = None) -> Job:
         """The job for ``key``: stored as it was when its input is unchanged, else queued afresh."""
         options = options or {}
         digest = input_digest(source, text, options)
@@ -166,18 +168,18 @@ class JobStore:
             row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 job_id = uuid.uuid4().hex[:12]
-                db.execute("INSERT INTO jobs (id, key, name, origin, source, text, fmt, options, digest, created) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (job_id, key, name, origin, source, text, fmt, _dump(options), digest, now))
+                db.execute("INSERT INTO jobs (id, key, name, origin, source, text, fmt, base_dir, options, digest, created) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (job_id, key, name, origin, source, text, fmt, base_dir, _dump(options), digest, now))
             else:
                 job_id = row["id"]
                 if row["digest"] != digest or row["name"] != name:
-                    db.execute("UPDATE jobs SET name = ?, origin = ?, source = ?, text = ?, fmt = ?, options = ?, "
+                    db.execute("UPDATE jobs SET name = ?, origin = ?, source = ?, text = ?, fmt = ?, base_dir = ?, options = ?, "
                                "digest = ?, state = 'queued', attempts = 0, renders = 0, created = ?, started = NULL, "
                                "finished = NULL, duration = NULL, stage = NULL, progress = 0, error_kind = NULL, "
                                "error_zh = NULL, error_en = NULL, warnings = '[]', artifacts = '[]', "
                                "cancel_requested = 0 WHERE id = ?",
-                               (name, origin, source, text, fmt, _dump(options), digest, now, job_id))
+                               (name, origin, source, text, fmt, base_dir, _dump(options), digest, now, job_id))
         return self.get(job_id)
 
     def get(self, job_id: str) -> Job:

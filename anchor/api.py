@@ -38,6 +38,7 @@ PREFIX = "/api/v1"
 FILE_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".srt": "application/x-subrip", ".vtt": "text/vtt",
               ".json": "application/json"}
 MAX_BODY_BYTES = MAX_SCRIPT_BYTES + 64 * 1024
+GENERIC_ZH = {404: "找不到该地址", 405: "不支持该请求方法", 400: "请求有误"}
 
 
 def _options_model() -> type[BaseModel]:
@@ -121,8 +122,8 @@ def create_api(service: RenderService, api_key: str | None = None, auth: tuple[s
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
     basic = HTTPBasic(auto_error=False)
 
-    def authorised(key: Annotated[str | None, Depends(key_header)],
-                   credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> None:
+    def authorised(key: str | None = Depends(key_header),
+                   credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:
         if not api_key and not auth:
             return
         if api_key and key and secrets.compare_digest(key.encode(), api_key.encode()):
@@ -229,10 +230,12 @@ def create_api(service: RenderService, api_key: str | None = None, auth: tuple[s
 
     app.openapi = openapi
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        body = error.detail if isinstance(error.detail, dict) else {"detail": str(error.detail), "zh": str(error.detail),
-                                                                     "en": str(error.detail)}
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        body = error.detail if isinstance(error.detail, dict) else {
+            "detail": str(error.detail), "zh": GENERIC_ZH.get(error.status_code, str(error.detail)), "en": str(error.detail)}
         return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
     from fastapi.exceptions import RequestValidationError

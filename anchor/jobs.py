@@ -130,6 +130,9 @@ class JobStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            if "base_dir" not in columns:  # a store written before text jobs remembered their media folder
+                db.execute("ALTER TABLE jobs ADD COLUMN base_dir TEXT")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

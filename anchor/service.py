@@ -89,8 +89,32 @@ def web_options(values: dict | None) -> dict:
         if isinstance(value, str) and ("/" in value or "\\" in value or ".." in value or
                                        value.lower().endswith((".yaml", ".yml"))):
             raise InputError(f"选项 {name} 只能填名称，不能填文件路径", f"option {name} takes a name, not a file path")
-    render_options(values)  # raises InputError naming what is wrong
+    options = render_options(values)  # raises InputError naming what is wrong
+    _check_names(options)
     return values
+
+
+def _check_names(options) -> None:
+    """Names a producer picks from a list must be on it: said now rather than when the job runs."""
+    from .avatar import list_avatars
+    from .layout import aspect_size
+    from .presets import list_platforms
+    from .template import list_templates
+    from .voices import list_voices
+
+    lists = {"voice": [v.name for v in list_voices()], "avatar": list_avatars(),
+             "template": [t.name for t in list_templates()], "preset": [p.name for p in list_platforms()]}
+    for field, known in lists.items():
+        value = getattr(options, field)
+        if value is not None and value not in known:
+            raise InputError(f"没有名为 {value} 的{field}（可用：{'、'.join(known)}）",
+                             f"no {field} named {value!r} (available: {', '.join(known)})")
+    for aspect in options.aspects or ():
+        try:
+            aspect_size(aspect)
+        except ValueError:
+            raise InputError(f"不支持的画面比例 {aspect}（可用：9:16、16:9、1:1）",
+                             f"unsupported aspect {aspect!r}; use 9:16, 16:9 or 1:1") from None
 
 
 def samples_dir() -> Path:

@@ -20,7 +20,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for template, script in SAMPLES.items():
             (clip,) = render(ROOT / "scripts" / script, tmp, RenderOptions(template=template, aspects=("9:16", "16:9")))
-            at = clip.info["segments"]["speech"][0] + 2.5  # the lower third is in, the AI label still shows
+            at = clip.info["segments"]["speech"][0] + 1.2  # a subtitle and the lower third are in, the AI label still shows
             tall, wide = (read_frames(clip.videos[a], [at])[0] for a in ("9:16", "16:9"))
             height = 720
             tall = Image.fromarray(tall).resize((405, height), Image.LANCZOS)

@@ -53,7 +53,7 @@ TEXT = {
     "status": ("状态", "Status"),
     "video": ("成片", "Clip"),
     "downloads": ("下载（MP4、字幕、封面、JSON）", "Downloads (MP4, SRT, cover, JSON)"),
-    "speech": ("语音", "Speech"),
+    "speech": ("试听（仅语音）", "Listen (speech only)"),
     "photo": ("照片（JPEG/PNG/WebP）", "Photo (JPEG/PNG/WebP)"),
     "name": ("主播名字", "Presenter's name"),
     "licence": ("照片来源与授权", "Photo source and licence"),
@@ -345,7 +345,8 @@ def build_ui(service, lang: str = "zh"):
             with gr.Tab(t("avatars"), id="avatars"):
                 with gr.Row():
                     with gr.Column():
-                        photo = gr.Image(label=t("photo"), type="filepath", sources=["upload"], height=320)
+                        photo = gr.Image(label=t("photo"), type="filepath", sources=["upload"], height=320,
+                                         elem_id="avatar-photo")
                         presenter = gr.Textbox(label=t("name"))
                         licence = gr.Textbox(label=t("licence"))
                         with gr.Row():
@@ -353,26 +354,27 @@ def build_ui(service, lang: str = "zh"):
                             save_button = gr.Button(t("save"), variant="primary")
                     with gr.Column():
                         check_result = gr.Markdown(label=t("check_result"))
-                        preview = gr.Image(label=t("preview"), interactive=False, height=420)
+                        preview = gr.Image(label=t("preview"), interactive=False, height=420, elem_id="avatar-preview")
             with gr.Tab(t("batch"), id="batch"):
-                files = gr.File(label=t("files"), file_count="multiple",
+                files = gr.File(label=t("files"), file_count="multiple", elem_id="batch-files",
                                 file_types=[".txt", ".md", ".yaml", ".yml", ".json", ".csv", ".jsonl"])
                 batch_button = gr.Button(t("start_batch"), variant="primary")
                 batch_table = gr.Dataframe(headers=TEXT["columns"][0 if zh else 1], label=t("jobs"),
                                            interactive=False, wrap=True)
-                gallery = gr.Gallery(label=t("gallery"), columns=6, height=260)
+                gallery = gr.Gallery(label=t("gallery"), columns=6, height=300, preview=False, object_fit="contain")
                 archive = gr.File(label=t("zip"), interactive=False)
                 batch_ids = gr.State([])
                 timer = gr.Timer(1.0, active=False)
             with gr.Tab(t("history"), id="history") as history_tab:
                 refresh = gr.Button(t("refresh"), size="sm")
-                history_table = gr.Dataframe(headers=TEXT["columns"][0 if zh else 1], interactive=False, wrap=True)
+                history_table = gr.Dataframe(headers=TEXT["columns"][0 if zh else 1], interactive=False, wrap=True,
+                                             elem_id="history-table")
                 with gr.Row():
-                    pick = gr.Dropdown([], label=t("pick"), scale=3)
+                    pick = gr.Dropdown([], label=t("pick"), scale=3, elem_id="history-pick")
                     again = gr.Button(t("again"), scale=1)
                 with gr.Row():
-                    history_video = gr.Video(interactive=False)
-                    history_files = gr.File(file_count="multiple", interactive=False)
+                    history_video = gr.Video(label=t("video"), interactive=False, elem_id="history-video")
+                    history_files = gr.File(label=t("downloads"), file_count="multiple", interactive=False)
 
         sample.change(load_sample, sample, [text, fmt])
         voice_button.click(hear_voice, voice, voice_audio)

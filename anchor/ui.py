@@ -361,7 +361,8 @@ def build_ui(service, lang: str = "zh"):
                 batch_button = gr.Button(t("start_batch"), variant="primary")
                 batch_table = gr.Dataframe(headers=TEXT["columns"][0 if zh else 1], label=t("jobs"),
                                            interactive=False, wrap=True)
-                gallery = gr.Gallery(label=t("gallery"), columns=6, height=300, preview=False, object_fit="contain")
+                gallery = gr.Gallery(label=t("gallery"), columns=6, fit_columns=False, height=300, preview=False,
+                                     object_fit="contain")
                 archive = gr.File(label=t("zip"), interactive=False)
                 batch_ids = gr.State([])
                 timer = gr.Timer(1.0, active=False)

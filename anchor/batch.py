@@ -395,17 +395,19 @@ def batch(source: str | os.PathLike, out_dir: str | os.PathLike, options: BatchO
         started = time.time()
         bar = ProgressBar(store, ids, show_progress)
         run = {"executor": None, "workers": 0, "encoder_threads": None}
-        if todo:
-            executor = make_executor(options.executor, options.workers, options.scheduler)
-            try:
-                runner = Runner(store, executor, options.threads, options.max_attempts,
-                                on_change=lambda job: write_report(store, ids, source, started, run))
-                run = {"executor": executor.name, "workers": executor.slots, "encoder_threads": runner.threads}
-                bar.runner = runner
-                runner.run(ids, tick=lambda: (runner.save_progress(), bar.update()))
-            finally:
-                executor.close()
-                bar.close()
+        try:
+            if todo:
+                executor = make_executor(options.executor, options.workers, options.scheduler)
+                try:
+                    runner = Runner(store, executor, options.threads, options.max_attempts,
+                                    on_change=lambda job: write_report(store, ids, source, started, run))
+                    run = {"executor": executor.name, "workers": executor.slots, "encoder_threads": runner.threads}
+                    bar.runner = runner
+                    runner.run(ids, tick=lambda: (runner.save_progress(), bar.update()))
+                finally:
+                    executor.close()
+        finally:
+            bar.close()
         report = write_report(store, ids, source, started, run)
     return report
 

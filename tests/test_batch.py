@@ -85,6 +85,20 @@ def test_six_jobs_on_two_dask_workers(tmp_path):
     assert "完成 done" in result.stderr  # the summary table
 
 
+@pytest.mark.slow
+def test_the_same_command_runs_on_an_existing_dask_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    write_scripts(tmp_path / "src", 1)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      memory_limit="6GiB") as cluster:
+        result = batch_cli(tmp_path / "src", "--out", tmp_path / "out", "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out" / "batch-report.json").read_text(encoding="utf-8"))
+    assert report["executor"] == "dask" and report["workers"] == 1 and report["jobs"][0]["state"] == "done"
+    assert_platform_ready(tmp_path / "out" / "news1.mp4", size=(1080, 1920))
+
+
 def _wait_for(condition, timeout: float, what: str, process=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

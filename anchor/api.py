@@ -32,7 +32,7 @@ from . import __version__
 from .errors import InputError
 from .jobs import STATES, Job
 from .script import FORMATS
-from .service import MAX_SCRIPT_BYTES, WEB_OPTIONS, RenderService, Upload
+from .service import MAX_SCRIPT_BYTES, RenderService, Upload, web_option_names
 
 PREFIX = "/api/v1"
 FILE_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".srt": "application/x-subrip", ".vtt": "text/vtt",
@@ -46,7 +46,7 @@ def _options_model() -> type[BaseModel]:
     from .pipeline import RenderOptions
 
     hints = typing.get_type_hints(RenderOptions)
-    fields = {name: (hints[name] | None, None) for name in WEB_OPTIONS}
+    fields = {name: (hints[name] | None, None) for name in web_option_names()}
     return create_model("JobOptions", __config__=ConfigDict(extra="forbid"), **fields)
 
 

@@ -18,13 +18,14 @@ Upload names never become paths: outputs are named by :func:`anchor.batch.safe_n
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
 import threading
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,8 @@ MAX_IMAGE_BYTES = 15 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_TYPES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 MANIFEST_SUFFIXES = (".csv", ".jsonl", ".yaml", ".yml")
-WEB_OPTIONS = ("voice", "avatar", "template", "aspects", "preset", "split", "lead_in", "lead_out")
+SERVER_ONLY_OPTIONS = ("station", "export")  # a brand-kit path and encoder settings: set on the server, not the web
+NAME_LABELS = {"voice": "语音", "avatar": "主播形象", "template": "画面模板", "preset": "平台预设"}
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,11 @@ def too_large(name: str, size: int, limit: int) -> InputError:
 def web_options(values: dict | None) -> dict:
     """Options from the web, validated; only names (never server paths) for templates, voices, avatars."""
     values = {k: v for k, v in (values or {}).items() if v not in (None, "", [], ())}
-    extra = sorted(set(values) - set(WEB_OPTIONS))
+    known = web_option_names()
+    extra = sorted(set(values) - set(known))
     if extra:
-        raise InputError(f"不支持的选项：{', '.join(extra)}（可用：{', '.join(WEB_OPTIONS)}）",
-                         f"unsupported option(s): {', '.join(extra)} (available: {', '.join(WEB_OPTIONS)})")
+        raise InputError(f"不支持的选项：{', '.join(extra)}（可用：{', '.join(known)}）",
+                         f"unsupported option(s): {', '.join(extra)} (available: {', '.join(known)})")
     for name, value in values.items():
         if isinstance(value, str) and ("/" in value or "\\" in value or ".." in value or
                                        value.lower().endswith((".yaml", ".yml"))):
@@ -92,6 +95,14 @@ def web_options(values: dict | None) -> dict:
     options = render_options(values)  # raises InputError naming what is wrong
     _check_names(options)
     return values
+
+
+@functools.cache
+def web_option_names() -> tuple[str, ...]:
+    """The RenderOptions fields a producer may set from the web: all but the server-only ones."""
+    from .pipeline import RenderOptions
+
+    return tuple(f.name for f in fields(RenderOptions) if f.name not in SERVER_ONLY_OPTIONS)
 
 
 def _check_names(options) -> None:
@@ -107,7 +118,7 @@ def _check_names(options) -> None:
     for field, known in lists.items():
         value = getattr(options, field)
         if value is not None and value not in known:
-            raise InputError(f"没有名为 {value} 的{field}（可用：{'、'.join(known)}）",
+            raise InputError(f"没有名为 {value} 的{NAME_LABELS[field]}（可用：{'、'.join(known)}）",
                              f"no {field} named {value!r} (available: {', '.join(known)})")
     for aspect in options.aspects or ():
         try:

@@ -136,10 +136,8 @@ def _row_job(manifest: Path, n: int, row: dict) -> JobInput:
     if text is not None:
         return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options, text=str(text),
                         base_dir=str(manifest.parent))
-    if script is None:
-        # no script: the job still exists so that it fails alone, with the reason on record
-        return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options,
-                        source=str(manifest.parent / f"<row {n}: no script>"))
+    if script is None:  # the job still exists, so that it fails alone with the reason on record
+        return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options)
     path = Path(str(script)).expanduser()
     path = path if path.is_absolute() else manifest.parent / path
     return JobInput(key, safe_name(label or path.stem), options, source=str(path))
@@ -206,6 +204,9 @@ def render_job(spec: dict, report: Callable[[str, float], None]) -> dict:
             import cv2
 
             cv2.setNumThreads(spec["threads"])
+        if spec.get("source") is None and spec.get("text") is None:
+            raise InputError("清单的这一行既没有 script（稿件文件）也没有 text（稿件内容）",
+                             "this manifest row has neither a script (file) nor a text column")
         if spec.get("source") is not None:
             script = load_script(spec["source"])
         else:

@@ -166,7 +166,7 @@ def test_poison_jobs_fail_alone_with_their_reason(tmp_path):
     (good,) = write_scripts(src, 1)
     (src / "empty.md").write_text("", encoding="utf-8")
     (src / "garbled.txt").write_bytes(b"\xff\xfe\x00bad\x80\x81")
-    rows = [{"script": "empty.md"}, {"script": "garbled.txt"}, {"script": "missing.txt"},
+    rows = [{"script": "empty.md"}, {"script": "garbled.txt"}, {"script": "missing.txt"}, {"name": "no-script"},
             {"script": good.name, "name": "no-avatar", "avatar": "nobody"},
             {"script": good.name, "name": "bad-option", "loudness": "loud"},
             {"script": good.name, "name": "good", "aspects": "1:1"}]
@@ -180,7 +180,8 @@ def test_poison_jobs_fail_alone_with_their_reason(tmp_path):
     assert jobs["good"]["state"] == "done"
     assert_platform_ready(out / "good.mp4")
     reasons = {name: j["error"]["en"] for name, j in jobs.items() if j["state"] == "failed"}
-    assert set(reasons) == {"empty", "garbled", "missing", "no-avatar", "bad-option"}
+    assert set(reasons) == {"empty", "garbled", "missing", "no-avatar", "bad-option", "no-script"}
+    assert "neither a script" in reasons["no-script"]
     assert "no body text" in reasons["empty"] and "UTF-8" in reasons["garbled"]
     assert "not found" in reasons["missing"] and "nobody" in reasons["no-avatar"]
     assert "loudness" in reasons["bad-option"]

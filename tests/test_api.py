@@ -74,6 +74,19 @@ def test_submit_follow_and_download_a_clip(client):
 
 
 @pytest.mark.slow
+def test_a_running_render_can_be_cancelled(client, service):
+    job = client.post("/api/v1/jobs", json={"script": SCRIPT, "name": "stopped", "options": QUICK}).json()
+    deadline = time.monotonic() + 300
+    while client.get(job["url"]).json()["state"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert client.post(f"{job['url']}/cancel").json()["state"] == "running"  # asked to stop ...
+    final = wait_until_finished(client, job["id"], timeout=60)  # ... and it stops at its next step
+    assert final["state"] == "cancelled" and not final["artifacts"]
+    assert not list(service.out_dir.glob("stopped*")) and not list(service.out_dir.glob(".stopped.*"))
+
+
+@pytest.mark.slow
 def test_downloaded_clip_is_platform_ready(client, tmp_path):
     job = next(j for j in client.get("/api/v1/jobs").json() if j["state"] == "done")
     video = next(a for a in job["artifacts"] if a["role"] == "video")

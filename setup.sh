@@ -38,7 +38,7 @@ case "$what" in
   demo)
     echo ">> rendering scripts/demo.md (offline)"
     .venv/bin/anchor render scripts/demo.md --out out "$@"
-    echo ">> done: out/demo.mp4, out/demo.srt, out/demo.json"
+    echo ">> done: out/demo.mp4, out/demo.cover.jpg, out/demo.srt, out/demo.vtt, out/demo.json"
     ;;
   test)
     .venv/bin/python -m pytest -ra "$@"

@@ -256,3 +256,34 @@ def test_missing_or_unreadable_media_names_the_cue_before_rendering(tmp_path, cu
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0] and "第 1 段" in lines[0] and "paragraph 1" in lines[0]
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_stations_own_ident_video_opens_the_clip(tmp_path):
+    """A template may use the station's own intro video (with its sound) instead of the title card."""
+    ident = tmp_path / "ident.mp4"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "color=c=magenta:size=640x360:rate=25:duration=1.5", "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=1.5", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+                    str(ident)], check=True)
+    template = tmp_path / "ident.yaml"
+    template.write_text("title: 台标片头\nintro: {video: ident.mp4}\noutro: {seconds: 0}\n", encoding="utf-8")
+    script = tmp_path / "s.txt"
+    script.write_text("县里举办农民丰收节\n今天上午，县里举办农民丰收节。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_anchor("render", script, "--out", out, "--template", template, "--quiet")
+    assert result.returncode == 0, result.stderr
+    info = json.loads((out / "s.json").read_text(encoding="utf-8"))
+    assert info["segments"]["intro"][1] == pytest.approx(1.5, abs=0.05)
+    assert info["segments"]["outro"][1] - info["segments"]["outro"][0] < 0.05  # no outro card
+    during, after = read_frames(out / "s.mp4", [0.7, 2.2])
+
+    def magenta(frame):
+        px = frame.reshape(-1, 3).astype(int)
+        return ((px[:, 0] > 200) & (px[:, 1] < 60) & (px[:, 2] > 200)).mean()
+
+    assert magenta(during) > 0.8 and magenta(after) < 0.01
+    samples, rate = read_audio(out / "s.mp4")
+    window = samples[int(0.3 * rate):int(1.2 * rate)]
+    spectrum = np.abs(np.fft.rfft(window))
+    freqs = np.fft.rfftfreq(len(window), 1 / rate)
+    assert freqs[np.argmax(spectrum)] == pytest.approx(440, abs=5)  # the ident's own sound

@@ -102,6 +102,8 @@ def encoder_command(output: str | os.PathLike, preset: ExportPreset, audio_wav: 
     argv = ffmpeg.output(*streams, str(output), **out_args).compile(cmd=ffmpeg_exe())
     # global options first (ffmpeg-python appends them after the output, where ffmpeg warns about them)
     argv[1:1] = ["-hide_banner", "-nostats", "-loglevel", "warning", "-y"]
+    if preset.threads:  # bound the colour conversion's threads too, not only x264's
+        argv[1:1] = ["-filter_threads", str(preset.threads), "-filter_complex_threads", str(preset.threads)]
     # ffmpeg-python takes one value per option; each metadata pair needs its own -metadata,
     # placed among the output options (just before the output name).
     meta: list[str] = []

@@ -161,12 +161,12 @@ def main() -> None:
         floor = encode_floor(frame, n_frames, preset, audio, rate)
         children.stop.set()
         children.join()
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the renders' peak, before the extras
         graphics_ms, anchor_ms, graphics_frames = graphics_cost(script)
         together = separate = None
         if "--quick" not in sys.argv:
             together, separate = three_aspects(script, Path(tmp))
 
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
         "script": script.name,
         "clip_seconds": round(duration, 2),

@@ -58,6 +58,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _drain(done: "queue.Queue", timeout: float) -> list:
+    """Everything in ``done``: waits up to ``timeout`` for the first item, then takes what is there."""
+    items = []
+    try:
+        items.append(done.get(timeout=timeout))
+        while True:
+            items.append(done.get_nowait())
+    except queue.Empty:
+        return items
+
+
 def lost(job_id: str, error: BaseException) -> dict:
     """The result of a task that never returned (its worker died, or it raised past the task's own handling)."""
     return {"state": "failed", "kind": "failure", "zh": f"渲染进程异常退出：{type(error).__name__} {error}",
@@ -89,16 +100,10 @@ class InProcessExecutor:
 
     def finished(self, timeout: float) -> list[tuple[str, dict]]:
         out = []
-        try:
-            item = self._done.get(timeout=timeout)
-            while True:
-                job_id, future = item
-                self._stops.pop(job_id, None)
-                error = future.exception()
-                out.append((job_id, lost(job_id, error) if error is not None else future.result()))
-                item = self._done.get_nowait()
-        except queue.Empty:
-            pass
+        for job_id, future in _drain(self._done, timeout):
+            self._stops.pop(job_id, None)
+            error = future.exception()
+            out.append((job_id, lost(job_id, error) if error is not None else future.result()))
         return out
 
     def cancel(self, job_id: str) -> None:
@@ -165,19 +170,13 @@ class DaskExecutor:
 
     def finished(self, timeout: float) -> list[tuple[str, dict]]:
         out = []
-        try:
-            item = self._done.get(timeout=timeout)
-            while True:
-                job_id, future = item
-                self._progress.pop(job_id, None)
-                self._futures.pop(job_id, None)
-                try:
-                    out.append((job_id, future.result()))
-                except Exception as e:  # KilledWorker, CancelledError, ...
-                    out.append((job_id, lost(job_id, e)))
-                item = self._done.get_nowait()
-        except queue.Empty:
-            pass
+        for job_id, future in _drain(self._done, timeout):
+            self._progress.pop(job_id, None)
+            self._futures.pop(job_id, None)
+            try:
+                out.append((job_id, future.result()))
+            except Exception as e:  # KilledWorker, CancelledError, ...
+                out.append((job_id, lost(job_id, e)))
         return out
 
     def cancel(self, job_id: str) -> None:

@@ -290,9 +290,19 @@ class Canvas:
         else:
             y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
         a = self.a[y0:y1, x0:x1]
-        rgb = np.where(a[..., None] > 0, self.p[y0:y1, x0:x1] / np.maximum(a[..., None], 1e-6), 0)
-        rgb = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+        rgb = straight(self.p[y0:y1, x0:x1], a)
         return Sprite(rgb, a[..., None].copy(), x + int(x0), y + int(y0), start, end, kind)
+
+    def straight(self) -> np.ndarray:
+        """The whole canvas's colour, un-premultiplied, as HxWx3 uint8."""
+        return straight(self.p, self.a)
+
+
+def straight(premultiplied: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Premultiplied float colour (HxWx3) with its alpha (HxW) -> straight uint8 colour."""
+    a = alpha[..., None]
+    rgb = np.where(a > 0, premultiplied / np.maximum(a, 1e-6), 0)
+    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
 
 
 def rounded_rect(w: int, h: int, x0: float, y0: float, x1: float, y1: float, r: float) -> np.ndarray:

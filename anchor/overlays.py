@@ -19,6 +19,7 @@ from .errors import InputError
 from .graphics import (
     Canvas,
     Sprite,
+    blend,
     body_extent,
     fit_font,
     get_font,
@@ -380,14 +381,7 @@ def ticker_art(text: str, layout: Layout, look: Look) -> TickerArt:
     chars = max(1, len(text.replace(" ", "")))
     px_per_char = (width - gap) / chars
     window = Box(box.x + label_w + int(h * 0.5), box.y, box.w - label_w - int(h * 0.5), h)
-    return TickerArt(band, _straight(strip), strip.a.copy(), window, style.speed * px_per_char)
-
-
-def _straight(canvas: Canvas) -> np.ndarray:
-    """A canvas's colour un-premultiplied (straight), as uint8."""
-    a = canvas.a[..., None]
-    rgb = np.where(a > 0, canvas.p / np.maximum(a, 1e-6), 0)
-    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    return TickerArt(band, strip.straight(), strip.a.copy(), window, style.speed * px_per_char)
 
 
 # --------------------------------------------------------------------------- subtitles
@@ -472,13 +466,11 @@ def title_card(layout: Layout, look: Look, title: str, language: str = "zh", clo
     font = _fit(look, lines, size, int(W * 0.86))
     for k, line in enumerate(lines):
         c.text((W - text_px(font, line)) / 2, H * 0.58 + k * font.size * 1.35, line, font, ink)
-    return _straight(c)
+    return c.straight()
 
 
 def cover_image(frame: np.ndarray, layout: Layout, look: Look, title: str, language: str) -> np.ndarray:
     """A cover (HxWx3 uint8): the anchor frame darkened at the bottom, the headline large over it."""
-    from .graphics import blend
-
     H, W = frame.shape[:2]
     out = frame.copy()
     shade_rows = np.clip((np.arange(H, dtype=np.float32) - H * 0.45) / (H * 0.4), 0, 1)[:, None, None] * 0.55

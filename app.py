@@ -6,7 +6,7 @@ Options are those of ``anchor studio --help``: --host (another address needs --a
 
 import sys
 
-from anchor.cli import main
+from anchor.apps.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["studio", *sys.argv[1:]]))

@@ -15,6 +15,9 @@ import secrets
 from pathlib import Path
 from typing import Iterator
 
+#: the checkout: avatars/, voices/, scripts/ and station.yaml live here
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
 
 def temp_sibling(final_path: Path, tag: str = "part") -> Path:
     """A fresh hidden name next to ``final_path``: ``.<name>.<tag>-<random><suffix>``."""

@@ -26,33 +26,33 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import __version__
-from .aigc import aigc_json, aigc_label
-from .avatar import AvatarPack, load_avatar
-from .compose import compose_frames
+from .avatar.pack import AvatarPack, load_avatar
+from .avatar.performance import perform
 from .errors import InputError
-from .export import ClipWriter, ExportPreset
-from .layers import (
+from .export.aigc import aigc_json, aigc_label
+from .export.presets import Platform, load_platform
+from .export.writer import ClipWriter, ExportPreset
+from .graphics.canvas import Sprite, blend
+from .graphics.layers import (
     Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, ImageBRoll,
     LowerThirdLayer, SpriteLayer, Stinger, TickerLayer, VideoBRoll, pip_frame, video_duration,
 )
-from .layout import Layout, aspect_size, layout_for
-from .mix import load_audio, mix_music, place
-from .overlays import (
+from .graphics.layout import Layout, aspect_size, layout_for
+from .graphics.overlays import (
     ai_label_sprite, brand_sprite, corner_mark_sprite, cover_image, headline_sprite, lower_third_sprite,
     subtitle_sprite, ticker_art, title_card,
 )
-from .graphics import Sprite, blend
-from .performance import perform
-from .presets import Platform, load_platform
-from .script import LowerThird, Script, load_script, split_stories
-from .speech import Speech, synthesize
-from .station import load_station
-from .studio import desk_sprite, studio_background
-from .subtitles import build_cues, to_srt, to_vtt
-from .template import Look, load_look
-from .timeline import Timeline
-from .voices import load_voice
+from .graphics.station import load_station
+from .graphics.studio import desk_sprite, studio_background
+from .graphics.subtitles import build_cues, to_srt, to_vtt
+from .graphics.template import Look, load_look
+from .render.compose import compose_frames
+from .render.mix import load_audio, mix_music, place
+from .script.parse import LowerThird, Script, load_script, split_stories
+from .speech.synthesis import Speech, synthesize
+from .speech.timeline import Timeline
+from .speech.voices import load_voice
+from .version import __version__
 
 Progress = Callable[[str, float], None]
 AUDIO_RATE = 48000

@@ -68,7 +68,8 @@ class ChildMemory(threading.Thread):
 def timed_render(script: Path, out: Path, preset):
     from functools import partial
 
-    from anchor import pipeline, speech
+    from anchor import pipeline
+    from anchor.speech import synthesis as speech
     from anchor.pipeline import RenderOptions, render
 
     # measure synthesis every time: the speech cache would make a re-render skip it
@@ -89,12 +90,12 @@ def graphics_cost(script: Path) -> tuple[float, float, int]:
     from dataclasses import replace
 
     from anchor import pipeline
-    from anchor.compose import compose_frames
-    from anchor.layers import SpriteLayer, Z_SUBTITLES
-    from anchor.overlays import subtitle_sprite
-    from anchor.performance import perform
-    from anchor.script import load_script
-    from anchor.speech import synthesize
+    from anchor.render.compose import compose_frames
+    from anchor.graphics.layers import SpriteLayer, Z_SUBTITLES
+    from anchor.graphics.overlays import subtitle_sprite
+    from anchor.avatar.performance import perform
+    from anchor.script.parse import load_script
+    from anchor.speech.synthesis import synthesize
 
     story = load_script(script)
     story = replace(story, ticker=story.ticker or "预约电话：12345 · 开放时间每天9:00-17:00")
@@ -146,8 +147,8 @@ def main() -> None:
     children = ChildMemory()
     children.start()
     cold_started = time.perf_counter()
-    from anchor.export import ExportPreset, encode_floor
-    from anchor.probe import read_audio, read_frames
+    from anchor.export.writer import ExportPreset, encode_floor
+    from anchor.export.probe import read_audio, read_frames
 
     preset = ExportPreset()
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from anchor.pipeline import RenderOptions, render
-from anchor.probe import read_frames
+from anchor.export.probe import read_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"news": "science-fair-zh.md", "service": "water-notice-zh.md"}

@@ -25,12 +25,12 @@ import yaml
 from PIL import Image
 
 from anchor.audio import ffmpeg_exe
-from anchor.avatar import load_avatar, studio_backdrop
-from anchor.face import find_face
-from anchor.lipsync import Pose
-from anchor.probe import probe, read_frames
-from anchor.syncheck import measure_sync
-from anchor.videoloop import record_idle_loop
+from anchor.avatar.pack import load_avatar, studio_backdrop
+from anchor.avatar.face import find_face
+from anchor.avatar.lipsync import Pose
+from anchor.export.probe import probe, read_frames
+from anchor.export.syncheck import measure_sync
+from anchor.avatar.videoloop import record_idle_loop
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

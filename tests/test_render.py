@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from anchor.face import find_face
-from anchor.probe import probe, read_audio, read_frames
-from anchor.syncheck import measure_sync
+from anchor.avatar.face import find_face
+from anchor.export.probe import probe, read_audio, read_frames
+from anchor.export.syncheck import measure_sync
 
 pytestmark = pytest.mark.slow
 

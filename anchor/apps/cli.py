@@ -1,0 +1,253 @@
+"""``anchor`` command line: a thin layer over :mod:`anchor.pipeline`.
+
+Exit codes: 0 done, 2 bad input (the message says what to fix), 1 any other
+failure.  Progress goes to stderr; stdout carries one JSON line describing the
+result, for the newsroom publish step: ``{"clips": [{"stem", "title", "duration",
+"videos": {aspect: path}, "covers": {...}, "subtitles", "webvtt", "metadata"}],
+"warnings": [...]}``.  Each subcommand sets ``run`` (``set_defaults``) to its handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from ..errors import AnchorError
+
+STAGES = {"speech": "语音合成 speech", "avatar": "主播形象 avatar", "render": "渲染编码 render"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="anchor", description="AI 数字人新闻主播 / AI news anchor clips")
+    commands = parser.add_subparsers(dest="command", required=True)
+    render = commands.add_parser("render", help="把一篇稿件渲染成视频 / render one news script to a clip")
+    render.add_argument("script", help="稿件文件 .txt/.md/.yaml/.json")
+    render.add_argument("--out", required=True, help="输出文件夹 / output folder")
+    render.add_argument("--voice", help="语音预设 / voice preset name (see voices/)")
+    render.add_argument("--avatar", help="主播形象 / avatar pack name (see avatars/)")
+    render.add_argument("--station", help="台标配置 / station.yaml path (brand kit)")
+    render.add_argument("--template", help="画面模板 / graphics template: news, service, or a YAML path")
+    render.add_argument("--aspect", help="画面比例，可多个 / aspect ratios, comma separated: 9:16,16:9,1:1")
+    render.add_argument("--preset", help="平台预设 / platform preset: douyin, kuaishou, channels, bilibili, broadcast")
+    render.add_argument("--split", action="store_true", help="按 ## 小标题拆成多条 / one clip per '## ' story")
+    render.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
+    render.set_defaults(run=_render)
+    voices = commands.add_parser("voices", help="列出语音预设及其状态 / list voice presets and whether they can run")
+    voices.add_argument("--language", choices=("zh", "en"), help="只列出该语言 / only this language")
+    voices.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    voices.set_defaults(run=_voices)
+    avatars = commands.add_parser("avatars", help="列出主播形象及缩略图 / list avatar packs with a thumbnail path")
+    avatars.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    avatars.set_defaults(run=_avatars)
+    avatar = commands.add_parser("avatar", help="管理主播形象 / manage avatar packs")
+    avatar_commands = avatar.add_subparsers(dest="avatar_command", required=True)
+    add = avatar_commands.add_parser("add", help="用一张照片新建主播形象 / make a new anchor from a photo")
+    add.add_argument("photo", help="正面、清晰的单人照片 / a clear frontal photo of one presenter")
+    add.add_argument("--name", required=True, help="主播名字 / the presenter's name, e.g. 张明")
+    add.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
+    add.add_argument("--licence", help="照片来源与授权 / where the photo comes from and on what terms")
+    add.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
+    add.set_defaults(run=_avatar_add)
+    batch = commands.add_parser("batch", help="批量渲染：稿件文件夹、清单或收稿文件夹 / render many scripts, resumable")
+    batch.add_argument("source", nargs="?", help="稿件文件夹、稿件或清单 CSV/JSONL/YAML / a folder of scripts or a manifest")
+    batch.add_argument("--watch", metavar="INBOX", help="持续监视收稿文件夹 / render scripts as they land in INBOX")
+    batch.add_argument("--out", required=True, help="输出文件夹（含任务记录）/ output folder (holds the job store)")
+    batch.add_argument("--workers", type=int, default=1, help="并行渲染进程数，>1 用 Dask / worker processes (Dask when > 1)")
+    batch.add_argument("--scheduler", help="已有 Dask 集群的地址 / address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    batch.add_argument("--threads", type=int, default=0, help="每个任务的编码线程数 / ffmpeg threads per job (0: cores / workers)")
+    batch.add_argument("--max-attempts", type=int, default=3, help="每条稿件最多尝试次数 / tries per job before it stays failed")
+    batch.add_argument("--poll", type=float, default=2.0, help="监视时每隔几秒查看一次 / seconds between looks at INBOX")
+    batch.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar or table")
+    batch.set_defaults(run=_batch)
+    studio = commands.add_parser("studio", help="制作台网页和 HTTP API / the producer studio (web UI) and HTTP API")
+    studio.add_argument("--host", default="127.0.0.1", help="监听地址（非本机需 --auth）/ address (other than 127.0.0.1 needs --auth)")
+    studio.add_argument("--port", type=int, default=7860)
+    studio.add_argument("--out", default="out/studio", help="成片与任务记录文件夹 / folder for clips and the job store")
+    studio.add_argument("--auth", help="登录账号 用户名:密码（或 ANCHOR_STUDIO_AUTH）/ login user:password")
+    studio.add_argument("--api-key", help="API 密钥（或 ANCHOR_API_KEY）/ key the HTTP API requires in X-API-Key")
+    studio.add_argument("--workers", type=int, default=1, help="同时渲染数，>1 用 Dask / renders at a time (Dask when > 1)")
+    studio.add_argument("--scheduler", help="Dask 集群地址 / address of a Dask scheduler")
+    studio.set_defaults(run=_studio)
+    args = parser.parse_args(argv)
+    _quiet_native_logs()
+    try:
+        return args.run(args)
+    except AnchorError as e:
+        print(f"错误：{e.zh} / error: {e.en}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("已取消 / cancelled", file=sys.stderr)
+        return 130
+    except Exception as e:  # anything unexpected: one clear line, traceback only on request
+        if os.environ.get("ANCHOR_DEBUG"):
+            traceback.print_exc()
+        print(f"内部错误：{type(e).__name__} / internal error: {e} (set ANCHOR_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _quiet_native_logs() -> None:
+    """Keep C-level log lines (TensorFlow Lite, mediapipe) off the producer's terminal.
+
+    Those libraries write straight to file descriptor 2, bypassing Python.  Python's own
+    ``sys.stderr`` moves to a copy of the terminal's descriptor, and descriptor 2 goes to
+    /dev/null, so progress and errors still show and nothing else does.  ``ANCHOR_DEBUG=1``
+    keeps everything.
+    """
+    if os.environ.get("ANCHOR_DEBUG"):
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    sys.stderr = os.fdopen(terminal, "w", encoding="utf-8", errors="replace", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _render(args) -> int:
+    from ..pipeline import RenderOptions, render
+
+    aspects = tuple(a for a in (args.aspect or "").split(",") if a.strip()) or None
+    options = RenderOptions(voice=args.voice, avatar=args.avatar, station=args.station, template=args.template,
+                            aspects=aspects, preset=args.preset, split=args.split)
+    clips = render(args.script, args.out, options, progress=None if args.quiet else _progress())
+    warnings = [w for clip in clips for w in clip.info["warnings"]]
+    for warning in dict.fromkeys(warnings):
+        print(f"警告 / warning: {warning}", file=sys.stderr)
+    print(json.dumps({"clips": [_summary(clip) for clip in clips], "warnings": list(dict.fromkeys(warnings))},
+                     ensure_ascii=False))
+    return 0
+
+
+def _summary(clip) -> dict:
+    """What the publish step needs to know about one clip: every file, by role."""
+    return {"stem": clip.stem, "title": clip.info["title"], "duration": clip.info["duration"],
+            "videos": {a: str(p) for a, p in clip.videos.items()}, "covers": {a: str(p) for a, p in clip.covers.items()},
+            "subtitles": str(clip.subtitles), "webvtt": str(clip.webvtt), "metadata": str(clip.metadata)}
+
+
+def _voices(args) -> int:
+    from ..speech.voices import voices_table
+
+    rows = voices_table(args.language)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    from ..speech.voices import voices_dir
+
+    print(f"语音预设 / voice presets: {voices_dir()}")
+    width = max((len(r["name"]) for r in rows), default=4)
+    for r in rows:
+        mark = " *默认 default" if r["default"] else ""
+        fallback = f" -> {r['fallback']}" if r["fallback"] else ""
+        print(f"  {r['name']:<{width}}  {r['language']}  {r['engine']:<9}  {r['state_text']}{mark}{fallback}")
+        if r["description"]:
+            print(f"  {'':<{width}}      {r['description']}")
+        print(f"  {'':<{width}}      {r['detail']}")
+    return 0
+
+
+def _avatars(args) -> int:
+    from ..avatar.pack import avatars_dir, describe, list_avatars, load_avatar
+
+    rows = [describe(load_avatar(name)) for name in list_avatars()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"主播形象 / avatar packs: {avatars_dir()}")
+    width = max((len(r["id"]) for r in rows), default=4)
+    for r in rows:
+        print(f"  {r['id']:<{width}}  {r['kind']:<10}  {r['name']}")
+        print(f"  {'':<{width}}  {r['thumbnail']}")
+    return 0
+
+
+def _avatar_add(args) -> int:
+    from ..avatar.pack import add_photo_avatar, describe
+
+    pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force)
+    row = describe(pack)
+    print(f"已添加主播形象 / added avatar {row['id']}: {pack.folder}", file=sys.stderr)
+    print(json.dumps({**row, "folder": str(pack.folder)}, ensure_ascii=False))
+    return 0
+
+
+def _batch(args) -> int:
+    import signal
+    import threading
+
+    from ..jobs.batch import BatchOptions, batch, exit_code, summary_table, watch
+    from ..errors import InputError
+
+    if bool(args.source) == bool(args.watch):
+        raise InputError("请给出稿件来源，或用 --watch 指定收稿文件夹（二选一）",
+                         "give either a SOURCE (folder or manifest) or --watch INBOX, not both")
+    if args.workers < 1 or args.threads < 0 or args.max_attempts < 1:
+        raise InputError("--workers、--max-attempts 至少为 1，--threads 不能为负",
+                         "--workers and --max-attempts must be at least 1, --threads not negative")
+    options = BatchOptions(workers=args.workers, scheduler=args.scheduler, threads=args.threads,
+                           max_attempts=args.max_attempts, poll=args.poll)
+    if args.watch:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        print(f"正在监视 {args.watch}（Ctrl-C 停止）/ watching {args.watch} (Ctrl-C stops)", file=sys.stderr)
+        try:
+            watch(args.watch, args.out, options, stop=stop, show_progress=not args.quiet)
+        except KeyboardInterrupt:
+            pass
+        print("已停止监视 / stopped watching", file=sys.stderr)
+        return 0
+    report = batch(args.source, args.out, options, show_progress=not args.quiet and sys.stderr.isatty())
+    if not args.quiet:
+        print(summary_table(report), file=sys.stderr)
+    totals = report["totals"]
+    print(json.dumps({"report": os.path.join(report["out"], "batch-report.json"), **totals}, ensure_ascii=False))
+    return exit_code(report)
+
+
+def _studio(args) -> int:
+    from .ui import serve
+
+    serve(args.host, args.port, args.out, args.auth, args.api_key, args.workers, args.scheduler)
+    return 0
+
+
+def _progress():
+    """Speech as a progress bar (tqdm, on stderr); the other stages as a line every 10%."""
+    from tqdm import tqdm
+
+    last = {}
+    bar = {}
+
+    def report(stage: str, fraction: float) -> None:
+        if stage == "speech":
+            if "speech" not in bar or fraction < bar["speech"].n / 100:
+                _close(bar)
+                bar["speech"] = tqdm(total=100, desc=STAGES["speech"], file=sys.stderr, leave=True,
+                                     bar_format="[{desc}] {percentage:3.0f}%|{bar:30}| {elapsed}<{remaining}")
+            bar["speech"].update(round(fraction * 100) - bar["speech"].n)
+            if fraction >= 1.0:
+                _close(bar)
+            return
+        step = int(fraction * 10)
+        if last.get(stage) == step:
+            return
+        last[stage] = step
+        line = f"[{STAGES.get(stage, stage)}] {fraction:4.0%}"
+        if bar:
+            tqdm.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    return report
+
+
+def _close(bar: dict) -> None:
+    if "speech" in bar:
+        bar.pop("speech").close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

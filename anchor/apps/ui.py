@@ -1,0 +1,470 @@
+"""The producer studio: a Gradio UI (Chinese at ``/``, English at ``/en``) and the HTTP API, one process.
+
+``serve(host, port, out_dir, ...)`` starts it (``anchor studio`` and ``python app.py``).  The UI is a
+thin layer: every button calls :class:`anchor.service.RenderService` (the job queue and history the
+HTTP API shares) or the library; errors show as one readable sentence in Chinese and English.
+
+Tabs: 合成 Compose (script editor with the samples, voice with a preview, avatar with thumbnails,
+template, aspects, platform; 试听 speaks the script; 生成视频 queues the render and follows it stage by
+stage), 主播形象 Avatars (photo -> face check -> preview -> new anchor), 批量 Batch (several scripts
+or a manifest, live status, gallery, ZIP), 历史 History (past jobs, downloads, render again with changes).
+
+Offline: analytics are off, no web fonts (the theme names local fonts), no share links.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import AnchorError, InputError
+
+for _name, _value in (("GRADIO_ANALYTICS_ENABLED", "False"), ("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1")):
+    os.environ.setdefault(_name, _value)
+
+MAX_UPLOAD = "20mb"
+ASPECTS = ("9:16", "16:9", "1:1")
+FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "sans-serif"]
+
+TEXT = {
+    "title": ("AI 数字人新闻主播 · 制作台", "AI News Anchor · Studio"),
+    "switch": ("[English](/en/)", "[中文](/)"),
+    "compose": ("合成", "Compose"),
+    "avatars": ("主播形象", "Avatars"),
+    "batch": ("批量", "Batch"),
+    "history": ("历史", "History"),
+    "sample": ("示例稿件", "Sample script"),
+    "format": ("格式", "Format"),
+    "script": ("稿件（第一行为标题）", "Script (first line is the headline)"),
+    "voice": ("语音", "Voice"),
+    "voice_preview": ("听一听这个声音", "Hear this voice"),
+    "avatar": ("主播", "Anchor"),
+    "template": ("画面模板", "Template"),
+    "aspects": ("画面比例", "Aspect ratios"),
+    "preset": ("发布平台", "Platform preset"),
+    "none": ("不指定", "none"),
+    "listen": ("试听", "Listen"),
+    "render": ("生成视频", "Render video"),
+    "cancel": ("取消", "Cancel"),
+    "status": ("状态", "Status"),
+    "video": ("成片", "Clip"),
+    "downloads": ("下载（MP4、字幕、封面、JSON）", "Downloads (MP4, SRT, cover, JSON)"),
+    "speech": ("试听（仅语音）", "Listen (speech only)"),
+    "photo": ("照片（JPEG/PNG/WebP）", "Photo (JPEG/PNG/WebP)"),
+    "name": ("主播名字", "Presenter's name"),
+    "licence": ("照片来源与授权", "Photo source and licence"),
+    "check": ("检查照片", "Check the photo"),
+    "check_result": ("检查结果", "Check result"),
+    "preview": ("预览画面", "Preview frame"),
+    "save": ("保存为新主播", "Save as a new anchor"),
+    "files": ("稿件文件或清单（CSV/JSONL/YAML）", "Scripts or a manifest (CSV/JSONL/YAML)"),
+    "start_batch": ("开始批量生成", "Start the batch"),
+    "jobs": ("任务", "Jobs"),
+    "gallery": ("成片封面", "Covers"),
+    "zip": ("全部下载（ZIP）", "Download all (ZIP)"),
+    "refresh": ("刷新", "Refresh"),
+    "pick": ("选择任务", "Pick a job"),
+    "again": ("修改后重新生成", "Render again with changes"),
+    "queued": ("排队中，第 {n} 位", "waiting, number {n} in the queue"),
+    "running": ("{stage} {p:.0%}", "{stage} {p:.0%}"),
+    "done": ("完成，用时 {s:.0f} 秒", "done in {s:.0f} s"),
+    "failed": ("失败：{e}", "failed: {e}"),
+    "cancelled": ("已取消", "cancelled"),
+    "face_ok": ("人脸检查通过：脸高 {h:.0f} 像素，偏转 {yaw:.0f}°，倾斜 {roll:.0f}°",
+                "face check passed: face {h:.0f} px high, turned {yaw:.0f}°, tilted {roll:.0f}°"),
+    "saved": ("已保存主播形象 {id}，可在“合成”中选择", "saved anchor {id}; choose it in Compose"),
+    "columns": (["时间", "名称", "状态", "用时（秒）", "说明"], ["time", "name", "state", "seconds", "note"]),
+}
+STAGES = {"speech": ("语音合成", "speech"), "avatar": ("主播准备", "anchor"), "render": ("画面渲染", "rendering")}
+STATES = {"queued": ("排队", "waiting"), "running": ("生成中", "rendering"), "done": ("完成", "done"),
+          "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled")}
+
+
+def _t(key: str, lang: str, **values):
+    text = TEXT[key][0 if lang == "zh" else 1]
+    return text.format(**values) if values else text
+
+
+def _friendly(fn):
+    """Run a UI callback; producers see one readable sentence, never a traceback."""
+    import gradio as gr
+
+    def message(error: Exception) -> str:
+        if isinstance(error, AnchorError):
+            return f"{error.zh} / {error.en}"
+        return f"内部错误：{type(error).__name__} / internal error: {error}"
+
+    if _is_generator(fn):
+        @functools.wraps(fn)
+        def wrapped_gen(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as e:
+                raise gr.Error(message(e), print_exception=False) from None
+        return wrapped_gen
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as e:
+            raise gr.Error(message(e), print_exception=False) from None
+    return wrapped
+
+
+def _is_generator(fn) -> bool:
+    import inspect
+
+    return inspect.isgeneratorfunction(fn)
+
+
+def job_status(job, position: int | None, lang: str) -> str:
+    if job.state == "queued":
+        return _t("queued", lang, n=position or 1)
+    if job.state == "running":
+        stage = STAGES.get(job.stage or "speech", (job.stage, job.stage))[0 if lang == "zh" else 1]
+        return _t("running", lang, stage=stage, p=job.progress)
+    if job.state == "done":
+        return _t("done", lang, s=job.duration or 0)
+    if job.state == "failed":
+        return _t("failed", lang, e=(job.error_zh if lang == "zh" else job.error_en) or "")
+    return _t("cancelled", lang)
+
+
+def build_ui(service, lang: str = "zh"):
+    """The studio's Gradio Blocks in ``lang`` (zh or en), on ``service`` (an anchor.service.RenderService)."""
+    import gradio as gr
+
+    from ..avatar.pack import describe, list_avatars, load_avatar
+    from ..export.presets import list_platforms
+    from .service import list_samples
+    from ..graphics.template import list_templates
+    from ..speech.voices import voices_table
+
+    t = functools.partial(_t, lang=lang)
+    zh = lang == "zh"
+    samples = {p.name: p for p in list_samples()}
+    voices = voices_table()
+    voice_choices = [(f"{v['name']} · {v['engine']} · {v['state_text']}", v["name"]) for v in voices]
+    default_voice = next((v["name"] for v in voices if v["default"] and v["language"] == "zh"), None)
+
+    def avatar_choices():
+        rows = [describe(load_avatar(name)) for name in list_avatars()]
+        return [(f"{r['name']} ({r['id']})", r["id"]) for r in rows], rows
+
+    avatar_list, avatar_rows = avatar_choices()
+    template_choices = [(f"{tpl.title or tpl.name}", tpl.name) for tpl in list_templates()]
+    preset_choices = [(t("none"), "")] + [(f"{p.title} ({p.name})", p.name) for p in list_platforms()]
+
+    def options_of(voice, avatar, template, aspects, preset) -> dict:
+        return {"voice": voice or None, "avatar": avatar or None, "template": template or None,
+                "aspects": list(aspects) if aspects else None, "preset": preset or None}
+
+    # -------------------------------------------------------------- callbacks (thin: the service does the work)
+
+    @_friendly
+    def load_sample(name):
+        path = samples.get(name)
+        if path is None:
+            return gr.update(), gr.update()
+        return path.read_text(encoding="utf-8"), path.suffix.lower()
+
+    @_friendly
+    def hear_voice(voice):
+        from .service import voice_sample
+
+        if not voice:
+            raise InputError("请先选择语音", "choose a voice first")
+        return voice_sample(voice)
+
+    @_friendly
+    def listen(text, fmt, voice):
+        from .service import speech_preview
+
+        return speech_preview(text, fmt, voice)
+
+    def thumbnail(avatar):
+        row = next((r for r in avatar_rows if r["id"] == avatar), None)
+        return row["thumbnail"] if row and Path(row["thumbnail"]).is_file() else None
+
+    @_friendly
+    def render(text, fmt, voice, avatar, template, aspects, preset, progress=gr.Progress()):
+        job = service.submit_text(text, fmt, options_of(voice, avatar, template, aspects, preset))
+        yield job.id, _t("queued", lang, n=service.position(job.id) or 1), None, None
+        while True:
+            job = service.job(job.id)
+            status = job_status(job, service.position(job.id), lang)
+            if job.state == "queued":
+                progress(0.0, desc=status)
+            elif job.state == "running":
+                progress(job.progress, desc=status)
+            else:
+                break
+            yield job.id, status, gr.update(), gr.update()
+            time.sleep(0.5)
+        if job.state != "done":
+            if job.state == "failed":
+                raise gr.Error(f"{job.error_zh} / {job.error_en}", print_exception=False)
+            yield job.id, status, None, None
+            return
+        files = [str(p) for p in service.files(job)]
+        video = next((f for f in files if f.endswith(".mp4")), None)
+        yield job.id, status, video, files
+
+    @_friendly
+    def cancel(job_id):
+        if job_id:
+            job = service.cancel(job_id)
+            return job_status(job, service.position(job.id), lang)
+        return gr.update()
+
+    @_friendly
+    def check_photo(photo, name):
+        from .service import check_photo as check
+
+        if not photo:
+            raise InputError("请先上传照片", "upload a photo first")
+        face, preview = check(photo, name or "preview")
+        return t("face_ok", h=face.height, yaw=face.yaw, roll=face.roll), preview
+
+    @_friendly
+    def save_avatar(photo, name, licence):
+        from .service import save_avatar as save
+
+        if not photo:
+            raise InputError("请先上传照片", "upload a photo first")
+        if not (name or "").strip():
+            raise InputError("请填写主播名字", "enter the presenter's name")
+        pack = save(photo, name.strip(), licence or None)
+        nonlocal avatar_list, avatar_rows
+        avatar_list, avatar_rows = avatar_choices()
+        return t("saved", id=pack.id), gr.update(choices=avatar_list, value=pack.id)
+
+    @_friendly
+    def start_batch(files, voice, avatar, template, aspects, preset):
+        from .service import Upload
+
+        uploads = [Upload.from_path(f, Path(f).name) for f in (files or [])]
+        jobs = service.submit_batch(uploads, options_of(voice, avatar, template, aspects, preset))
+        return [j.id for j in jobs], *batch_view([j.id for j in jobs]), gr.Timer(active=True)
+
+    def batch_view(ids):
+        jobs = [service.job(i) for i in ids or []]
+        jobs = [j for j in jobs if j is not None]
+        rows = [[time.strftime("%H:%M:%S", time.localtime(j.created)), j.name,
+                 STATES[j.state][0 if zh else 1], f"{j.duration:.0f}" if j.duration else "",
+                 job_status(j, service.position(j.id), lang)] for j in jobs]
+        covers = [(str(service.out_dir / a.path), j.name) for j in jobs if j.state == "done"
+                  for a in j.artifacts if a.role == "cover"][: len(jobs)]
+        finished = jobs and all(j.state in ("done", "failed", "cancelled") for j in jobs)
+        done = [j for j in jobs if j.state == "done"]
+        archive = str(service.zip_of(done)) if finished and done else None
+        return rows or None, covers or None, archive
+
+    def poll_batch(ids):
+        """Live status while a batch runs; the timer stops once every job has finished."""
+        if not ids:
+            return gr.update(), gr.update(), gr.update(), gr.Timer(active=False)
+        rows, covers, archive = batch_view(ids)
+        return rows, covers, archive, gr.Timer(active=archive is None)
+
+    def history_rows():
+        jobs = service.history()
+        rows = [[time.strftime("%m-%d %H:%M", time.localtime(j.created)), j.name, STATES[j.state][0 if zh else 1],
+                 f"{j.duration:.0f}" if j.duration else "", job_status(j, service.position(j.id), lang)] for j in jobs]
+        picks = [(f"{time.strftime('%m-%d %H:%M', time.localtime(j.created))} · {j.name} · "
+                  f"{STATES[j.state][0 if zh else 1]}", j.id) for j in jobs]
+        return rows or None, gr.update(choices=picks)
+
+    @_friendly
+    def show_job(job_id):
+        job = service.job(job_id) if job_id else None
+        if job is None:
+            return None, None
+        files = [str(p) for p in service.files(job) if p.is_file()]
+        return next((f for f in files if f.endswith(".mp4")), None), files or None
+
+    @_friendly
+    def render_again(job_id):
+        job = service.job(job_id) if job_id else None
+        if job is None:
+            raise InputError("请先选择一个任务", "pick a job first")
+        text = job.text if job.text is not None else Path(job.source).read_text(encoding="utf-8")
+        fmt = job.fmt if job.text is not None else Path(job.source).suffix.lower()
+        o = job.options
+        aspects = o.get("aspects") or []
+        aspects = aspects.split(",") if isinstance(aspects, str) else aspects
+        return (text, fmt, o.get("voice") or default_voice, o.get("avatar") or None, o.get("template") or None,
+                list(aspects) or ["9:16"], o.get("preset") or "", gr.Tabs(selected="compose"))
+
+    # -------------------------------------------------------------- layout
+
+    with gr.Blocks(title=t("title"), analytics_enabled=False) as blocks:
+        with gr.Row():
+            gr.Markdown(f"## {t('title')}")
+            gr.Markdown(t("switch"), elem_id="language-switch")
+        with gr.Tabs() as tabs:
+            with gr.Tab(t("compose"), id="compose"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        with gr.Row():
+                            sample = gr.Dropdown(list(samples), label=t("sample"), value=None)
+                            fmt = gr.Dropdown([".txt", ".md", ".yaml", ".json"], value=".txt", label=t("format"))
+                        text = gr.Textbox(label=t("script"), lines=12, max_lines=30, elem_id="script-editor")
+                        with gr.Row():
+                            listen_button = gr.Button(t("listen"), elem_id="listen")
+                            render_button = gr.Button(t("render"), variant="primary", elem_id="render")
+                            cancel_button = gr.Button(t("cancel"), variant="stop", elem_id="cancel")
+                        status = gr.Markdown(elem_id="status")
+                        speech = gr.Audio(label=t("speech"), type="numpy", interactive=False)
+                    with gr.Column(scale=2):
+                        voice = gr.Dropdown(voice_choices, value=default_voice, label=t("voice"))
+                        voice_button = gr.Button(t("voice_preview"), size="sm")
+                        voice_audio = gr.Audio(label=t("voice_preview"), type="numpy", interactive=False)
+                        with gr.Row():
+                            avatar = gr.Dropdown(avatar_list, value=avatar_list[0][1] if avatar_list else None,
+                                                 label=t("avatar"), scale=2)
+                            avatar_thumb = gr.Image(value=thumbnail(avatar_list[0][1]) if avatar_list else None,
+                                                    label=t("avatar"), interactive=False, height=180, scale=1)
+                        template = gr.Dropdown(template_choices, value=template_choices[0][1], label=t("template"))
+                        aspects = gr.CheckboxGroup(list(ASPECTS), value=["9:16"], label=t("aspects"))
+                        preset = gr.Dropdown(preset_choices, value="", label=t("preset"))
+                with gr.Row():
+                    video = gr.Video(label=t("video"), elem_id="result-video", interactive=False)
+                    downloads = gr.File(label=t("downloads"), file_count="multiple", elem_id="downloads",
+                                        interactive=False)
+                job_id = gr.State(None)
+            with gr.Tab(t("avatars"), id="avatars"):
+                with gr.Row():
+                    with gr.Column():
+                        photo = gr.Image(label=t("photo"), type="filepath", sources=["upload"], height=320,
+                                         elem_id="avatar-photo")
+                        presenter = gr.Textbox(label=t("name"))
+                        licence = gr.Textbox(label=t("licence"))
+                        with gr.Row():
+                            check_button = gr.Button(t("check"))
+                            save_button = gr.Button(t("save"), variant="primary")
+                    with gr.Column():
+                        check_result = gr.Markdown(label=t("check_result"))
+                        preview = gr.Image(label=t("preview"), interactive=False, height=420, elem_id="avatar-preview")
+            with gr.Tab(t("batch"), id="batch"):
+                files = gr.File(label=t("files"), file_count="multiple", elem_id="batch-files",
+                                file_types=[".txt", ".md", ".yaml", ".yml", ".json", ".csv", ".jsonl"])
+                batch_button = gr.Button(t("start_batch"), variant="primary")
+                batch_table = gr.Dataframe(headers=TEXT["columns"][0 if zh else 1], label=t("jobs"),
+                                           interactive=False, wrap=True)
+                gallery = gr.Gallery(label=t("gallery"), columns=6, fit_columns=False, height=300, preview=False,
+                                     object_fit="contain")
+                archive = gr.File(label=t("zip"), interactive=False)
+                batch_ids = gr.State([])
+                timer = gr.Timer(1.0, active=False)
+            with gr.Tab(t("history"), id="history") as history_tab:
+                refresh = gr.Button(t("refresh"), size="sm")
+                history_table = gr.Dataframe(headers=TEXT["columns"][0 if zh else 1], interactive=False, wrap=True,
+                                             elem_id="history-table")
+                with gr.Row():
+                    pick = gr.Dropdown([], label=t("pick"), scale=3, elem_id="history-pick")
+                    again = gr.Button(t("again"), scale=1)
+                with gr.Row():
+                    history_video = gr.Video(label=t("video"), interactive=False, elem_id="history-video")
+                    history_files = gr.File(label=t("downloads"), file_count="multiple", interactive=False)
+
+        sample.change(load_sample, sample, [text, fmt])
+        voice_button.click(hear_voice, voice, voice_audio)
+        avatar.change(thumbnail, avatar, avatar_thumb)
+        listen_button.click(listen, [text, fmt, voice], speech, concurrency_limit=1)
+        render_button.click(render, [text, fmt, voice, avatar, template, aspects, preset],
+                            [job_id, status, video, downloads], concurrency_limit=None)
+        cancel_button.click(cancel, job_id, status, concurrency_limit=None)
+        check_button.click(check_photo, [photo, presenter], [check_result, preview], concurrency_limit=1)
+        save_button.click(save_avatar, [photo, presenter, licence], [check_result, avatar], concurrency_limit=1)
+        batch_button.click(start_batch, [files, voice, avatar, template, aspects, preset],
+                           [batch_ids, batch_table, gallery, archive, timer])
+        timer.tick(poll_batch, batch_ids, [batch_table, gallery, archive, timer], concurrency_limit=None,
+                   show_progress="hidden")
+        refresh.click(history_rows, None, [history_table, pick])
+        history_tab.select(history_rows, None, [history_table, pick])
+        pick.change(show_job, pick, [history_video, history_files])
+        again.click(render_again, pick, [text, fmt, voice, avatar, template, aspects, preset, tabs])
+    return blocks
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``user:password`` -> (user, password); refuses an empty user or password."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise InputError("登录账号格式应为 用户名:密码", "authentication must look like user:password")
+    return user, password
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_binding(host: str, auth: tuple[str, str] | None) -> None:
+    """Only 127.0.0.1 may be served without a login: anything else reaches other machines."""
+    if not is_loopback(host) and auth is None:
+        raise InputError(f"在 {host} 上提供服务会让其他电脑访问制作台，请先用 --auth 用户名:密码"
+                         f"（或环境变量 ANCHOR_STUDIO_AUTH）设置登录账号",
+                         f"serving on {host} lets other machines reach the studio: set a login first with "
+                         f"--auth user:password (or the ANCHOR_STUDIO_AUTH environment variable)")
+
+
+def create_app(service, auth: tuple[str, str] | None = None, api_key: str | None = None):
+    """The API with the studio UI mounted on it: Chinese at ``/``, English at ``/en``."""
+    import gradio as gr
+
+    from .api import create_api
+    from ..avatar.pack import avatars_dir
+
+    app = create_api(service, api_key, auth)
+    theme = gr.themes.Soft(font=FONTS, font_mono=["Noto Sans Mono CJK SC", "monospace"])
+    allowed = [str(service.out_dir), str(avatars_dir()), tempfile.gettempdir()]
+    for lang, path in (("en", "/en"), ("zh", "/")):
+        gr.mount_gradio_app(app, build_ui(service, lang), path=path, auth=auth, allowed_paths=allowed,
+                            max_file_size=MAX_UPLOAD, theme=theme, show_error=True, ssr_mode=False,
+                            footer_links=[], pwa=False, mcp_server=False)
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, out_dir: str | os.PathLike = "out/studio",
+          auth: str | None = None, api_key: str | None = None, workers: int = 1, scheduler: str | None = None) -> None:
+    """Run the studio and the API until Ctrl-C."""
+    import sys
+
+    import uvicorn
+
+    from .service import RenderService
+
+    login = parse_auth(auth or os.environ.get("ANCHOR_STUDIO_AUTH"))
+    check_binding(host, login)
+    api_key = api_key or os.environ.get("ANCHOR_API_KEY") or None
+    from .. import pipeline  # noqa: F401  (heavy imports once, on this thread, before any worker thread)
+
+    service = RenderService(out_dir, workers, scheduler)
+    try:
+        app = create_app(service, login, api_key)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        print(f"制作台 / studio: http://{shown}:{port}/  ·  API: http://{shown}:{port}/api/v1/docs  ·  "
+              f"输出 / output: {service.out_dir}", file=sys.stderr, flush=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        service.close()

@@ -1,0 +1,433 @@
+"""Subtitle cues from the speech timeline, and SRT output.
+
+Newsroom conventions followed here:
+
+* about 16 Chinese characters (or ~42 Latin characters) per line, at most two
+  lines per cue; longer phrases become several cues, timed by their tokens;
+* lines are balanced (a 20-character phrase becomes 10 + 10, not 16 + 4) and
+  never start with closing punctuation or end with opening punctuation; Latin
+  words and numbers are never split;
+* no ， 。 、 ； at the end of a line (？ ！ and quotes stay);
+* cues are monotonic and non-overlapping, run from their first spoken token to
+  the next cue (short pauses are bridged), and last at least 0.5 s where the
+  speech allows it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..speech.timeline import Phrase, Timeline
+
+ZH_CHARS_PER_LINE = 16
+EN_CHARS_PER_LINE = 42
+MAX_LINES = 2
+MIN_CUE_SECONDS = 0.5
+BRIDGE_GAP_SECONDS = 0.5  # pauses shorter than this keep the previous cue on screen
+SHORT_CUE_SECONDS = 1.5  # cues shorter than this merge with a neighbour of the same sentence
+
+# Line-breaking rules (a simple form of the Chinese/Japanese 禁则).
+_CLOSING = set("，。、；：？！）》」』】〕〉”’…—,.;:?!)]}%‰℃°'\"")
+_OPENING = set("（《「『【〔〈“‘([{")
+_LINE_END_STRIP = "，。、；,;"  # dropped from the end of every subtitle line
+_SENTENCE_END = set("。！？!?.…")
+_QUOTES_AFTER = "”’」』）》)\"'"
+_PAUSE_PUNCT = set("，、；：。！？,;:.!?…")
+_CJK_RANGES = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\U00020000-\U0002ffff]")
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+# --------------------------------------------------------------------------- wrapping
+
+
+def char_width(ch: str) -> int:
+    """Width in half-units: 2 for CJK / full-width characters, 1 for Latin, digits and ASCII."""
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def text_width(text: str) -> int:
+    return sum(char_width(c) for c in text)
+
+
+def _limit(language: str, max_chars: int | None) -> int:
+    """Line width in half-units: zh counts Chinese characters, other languages Latin characters."""
+    if language == "zh":
+        return 2 * (max_chars or ZH_CHARS_PER_LINE)
+    return max_chars or EN_CHARS_PER_LINE
+
+
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    """jieba's Chinese word segmenter (its dictionary ships in the package), caching in anchor's cache folder."""
+    import jieba
+
+    from ..cache import cache_root
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    folder = cache_root() / "jieba"
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.tmp_dir = str(folder)
+    return tokenizer
+
+
+def _units(text: str) -> list[str]:
+    """Split into unbreakable units: a Chinese word (jieba), or a Latin word/number, with punctuation
+    glued on, so a line never breaks inside a word.
+
+    Trailing spaces stay on the unit they follow (they vanish at line ends).
+    """
+    raw = []
+    for run in re.findall(f"\\s+|[^\\s{_CJK}]+|[{_CJK}]+", text):
+        raw += _segmenter().lcut(run, HMM=True) if re.match(f"[{_CJK}]", run) else [run]
+    units: list[str] = []
+    for tok in raw:
+        if tok.isspace():
+            if units:
+                units[-1] += " "
+            continue
+        if not units:
+            units.append(tok)
+            continue
+        prev = units[-1]
+        # closing punctuation may not start a line; opening punctuation may not end one
+        if (tok[0] in _CLOSING and not prev.endswith(" ")) or (prev.rstrip()[-1:] in _OPENING and not prev.endswith(" ")):
+            units[-1] = prev + tok
+        else:
+            units.append(tok)
+    return units
+
+
+def _greedy(units: list[str], limit: int) -> list[list[str]]:
+    lines: list[list[str]] = []
+    current: list[str] = []
+    width = 0  # width of current, trailing spaces included
+    for unit in units:
+        w_visible = text_width(unit.rstrip())
+        if current and width + w_visible > limit:
+            lines.append(current)
+            current, width = [], 0
+        current.append(unit)
+        width += text_width(unit)
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _split_long_units(units: list[str], limit: int) -> list[str]:
+    out = []
+    for unit in units:
+        if text_width(unit.rstrip()) <= limit:
+            out.append(unit)
+            continue
+        piece = ""
+        for ch in unit:
+            if piece and text_width(piece + ch) > limit:
+                out.append(piece)
+                piece = ""
+            piece += ch
+        if piece:
+            out.append(piece)
+    return out
+
+
+PUNCT_BREAK_BONUS = 0.5  # how much imbalance a line break after a comma / full stop is worth (news style: strongly preferred)
+
+
+def _wrap_units(units: list[str], limit: int) -> list[str]:
+    """Fewest lines that fit ``limit``; among those, the most even split, preferring breaks after punctuation."""
+    units = _split_long_units(units, limit)
+    if not units:
+        return []
+    n = len(_greedy(units, limit))
+    if n == 1:
+        return ["".join(units).strip()]
+    full = [text_width(u) for u in units]
+    visible = [text_width(u.rstrip()) for u in units]
+    prefix = [0]
+    for w in full:
+        prefix.append(prefix[-1] + w)
+    target = prefix[-1] / n
+    m = len(units)
+    inf = math.inf
+    # best[k][j]: cost of setting units[:j] in k lines; back[k][j]: where the last line starts
+    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    back = [[0] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for k in range(1, n + 1):
+        for j in range(1, m + 1):
+            for i in range(j - 1, -1, -1):
+                width = prefix[j - 1] - prefix[i] + visible[j - 1]
+                if width > limit:
+                    break
+                if best[k - 1][i] == inf:
+                    continue
+                cost = ((width - target) / target) ** 2
+                if j < m and units[j - 1].rstrip()[-1:] in _PAUSE_PUNCT:
+                    cost -= PUNCT_BREAK_BONUS
+                total = best[k - 1][i] + cost
+                if total < best[k][j]:
+                    best[k][j], back[k][j] = total, i
+    if best[n][m] == inf:  # cannot happen (greedy found n lines), but never lose text
+        return ["".join(line).strip() for line in _greedy(units, limit)]
+    lines, j = [], m
+    for k in range(n, 0, -1):
+        i = back[k][j]
+        lines.append("".join(units[i:j]).strip())
+        j = i
+    return lines[::-1]
+
+
+def wrap_text(text: str, language: str, max_chars: int | None = None) -> list[str]:
+    """Wrap ``text`` into balanced lines of at most ``max_chars`` (Chinese characters for ``zh``,
+    Latin characters otherwise; a Latin character counts as half a Chinese one).
+
+    Returns every line needed (possibly more than two); :func:`build_cues` splits long
+    text into several cues.
+    """
+    text = _normalise(text, language)
+    return _wrap_units(_units(text), _limit(language, max_chars))
+
+
+def _normalise(text: str, language: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    # no spaces between two Chinese characters (line breaks in the script)
+    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+
+
+def _strip_line(line: str) -> str:
+    return line.rstrip().rstrip(_LINE_END_STRIP).rstrip()
+
+
+# --------------------------------------------------------------------------- cues
+
+
+@dataclass
+class _Piece:
+    start: float
+    end: float
+    text: str
+    sentence_end: bool
+    first_of_phrase: bool
+    last_of_phrase: bool
+
+
+def _speakable(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def _time_mapper(phrase: Phrase, text: str):
+    """Map a character position in the display text to a time, in proportion to the spoken tokens."""
+    total_chars = sum(1 for c in text if _speakable(c)) or 1
+    tokens = [t for t in phrase.tokens if t.end >= t.start]
+    if not tokens:
+        span = (phrase.start, max(phrase.end, phrase.start))
+
+        def linear(pos: int) -> float:
+            f = sum(1 for c in text[:pos] if _speakable(c)) / total_chars
+            return span[0] + f * (span[1] - span[0])
+
+        return linear
+    weights = [max(1, sum(1 for c in t.text if _speakable(c))) for t in tokens]
+    total_w = sum(weights)
+
+    def at(pos: int) -> float:
+        f = sum(1 for c in text[:pos] if _speakable(c)) / total_chars
+        target = f * total_w
+        acc = 0.0
+        for tok, w in zip(tokens, weights):
+            if target < acc + w - 1e-9:
+                # snap to the start of the token being spoken
+                return tok.start
+            acc += w
+        return tokens[-1].end
+
+    return at
+
+
+def _split_phrase(text: str, language: str, limit: int) -> list[tuple[int, int]]:
+    """Character spans of ``text`` that each fit in two lines, balanced, breaking at punctuation when near."""
+    units = _split_long_units(_units(text), limit)
+    if len(_wrap_units(units, limit)) <= MAX_LINES:
+        return [(0, len(text))]
+    widths = [text_width(u) for u in units]
+    total = sum(widths)
+    n = math.ceil(len(_wrap_units(units, limit)) / MAX_LINES)
+    while True:
+        cuts = [0]
+        cum = [0]
+        for w in widths:
+            cum.append(cum[-1] + w)
+        for i in range(1, n):
+            target = total * i / n
+            best, best_cost = None, math.inf
+            for j in range(cuts[-1] + 1, len(units) - (n - i) + 1):
+                cost = abs(cum[j] - target)
+                if units[j - 1].rstrip()[-1:] in _PAUSE_PUNCT:
+                    cost -= 0.2 * total / n  # prefer a break after a comma / full stop
+                if cost < best_cost:
+                    best, best_cost = j, cost
+            cuts.append(best)
+        cuts.append(len(units))
+        groups = [units[a:b] for a, b in zip(cuts, cuts[1:])]
+        if all(g and len(_wrap_units(g, limit)) <= MAX_LINES for g in groups) or n >= len(units):
+            break
+        n += 1
+    spans, pos = [], 0
+    for g in groups:
+        length = len("".join(g))
+        spans.append((pos, pos + length))
+        pos += length
+    return spans
+
+
+def _is_sentence_end(text: str) -> bool:
+    return text.rstrip().rstrip(_QUOTES_AFTER)[-1:] in _SENTENCE_END
+
+
+def _join(a: str, b: str, language: str) -> str:
+    if language == "zh" and (_CJK_RANGES.match(a[-1:] or " ") or _CJK_RANGES.match(b[:1] or " ")):
+        return a + b
+    return a.rstrip() + " " + b.lstrip()
+
+
+def _fits(text: str, language: str, limit: int) -> bool:
+    return len(_wrap_units(_units(text), limit)) <= MAX_LINES
+
+
+def build_cues(timeline: Timeline, language: str) -> list[Cue]:
+    """Subtitle cues (1-2 lines each) for every phrase of ``timeline``."""
+    limit = _limit(language, None)
+    pieces: list[_Piece] = []
+    for phrase in sorted(timeline.phrases, key=lambda p: p.start):
+        text = _normalise(phrase.display, language)
+        if not any(_speakable(c) for c in text):
+            continue
+        at = _time_mapper(phrase, text)
+        spans = _split_phrase(text, language, limit)
+        first_start = phrase.tokens[0].start if phrase.tokens else phrase.start
+        starts = [first_start] + [max(first_start, at(a)) for a, _ in spans[1:]]
+        phrase_end = max(phrase.end, phrase.tokens[-1].end if phrase.tokens else phrase.end)
+        for k, (a, b) in enumerate(spans):
+            end = starts[k + 1] if k + 1 < len(spans) else phrase_end
+            chunk = text[a:b].strip()
+            pieces.append(
+                _Piece(starts[k], max(end, starts[k]), chunk, _is_sentence_end(chunk), k == 0, k == len(spans) - 1)
+            )
+
+    # merge short neighbours of the same sentence when they fit in two lines
+    merged: list[_Piece] = []
+    for piece in pieces:
+        if merged:
+            prev = merged[-1]
+            joined = _join(prev.text, piece.text, language)
+            short = (prev.end - prev.start) < SHORT_CUE_SECONDS or (piece.end - piece.start) < SHORT_CUE_SECONDS
+            one_line = len(_wrap_units(_units(joined), limit)) == 1
+            if (
+                not prev.sentence_end
+                and prev.last_of_phrase
+                and piece.first_of_phrase
+                and piece.start - prev.end < BRIDGE_GAP_SECONDS
+                and (short or one_line)
+                and _fits(joined, language, limit)
+            ):
+                merged[-1] = _Piece(prev.start, max(prev.end, piece.end), joined, piece.sentence_end, prev.first_of_phrase, piece.last_of_phrase)
+                continue
+        merged.append(piece)
+
+    # still-too-short cues: merge with a neighbour if the text fits, whatever the sentence
+    i = 0
+    while i < len(merged):
+        p = merged[i]
+        if p.end - p.start < MIN_CUE_SECONDS and len(merged) > 1:
+            for j in (i - 1, i + 1) if i > 0 else (i + 1,):
+                if 0 <= j < len(merged):
+                    a, b = (merged[j], p) if j < i else (p, merged[j])
+                    joined = _join(a.text, b.text, language)
+                    if _fits(joined, language, limit) and b.start - a.end < BRIDGE_GAP_SECONDS:
+                        merged[min(i, j)] = _Piece(a.start, max(a.end, b.end), joined, b.sentence_end, a.first_of_phrase, b.last_of_phrase)
+                        del merged[max(i, j)]
+                        i = max(0, min(i, j) - 1)
+                        break
+            else:
+                i += 1
+                continue
+            continue
+        i += 1
+
+    # timing: no overlaps, bridge short pauses, at least MIN_CUE_SECONDS where there is room
+    times = [[p.start, p.end] for p in merged]
+    for k in range(len(times)):
+        if k + 1 < len(times):
+            nxt = times[k + 1][0]
+            if times[k][1] > nxt or nxt - times[k][1] < BRIDGE_GAP_SECONDS:
+                times[k][1] = max(times[k][0], nxt)
+    for k in range(len(times)):
+        start, end = times[k]
+        if end - start >= MIN_CUE_SECONDS:
+            continue
+        limit_end = times[k + 1][0] if k + 1 < len(times) else max(timeline.duration, end)
+        end = min(max(end, start + MIN_CUE_SECONDS), limit_end)
+        if end - start < MIN_CUE_SECONDS and k > 0:
+            # use the pause before it, then borrow from a long enough previous cue
+            prev_start = times[k - 1][0]
+            start = max(0.0, min(start, max(end - MIN_CUE_SECONDS, prev_start + MIN_CUE_SECONDS)))
+            times[k - 1][1] = min(times[k - 1][1], start)
+        times[k] = [start, end]
+
+    cues = []
+    for (start, end), piece in zip(times, merged):
+        lines = tuple(line for line in (_strip_line(x) for x in wrap_text(piece.text, language)) if line)
+        if lines and end > start:
+            cues.append(Cue(round(start, 3), round(end, 3), lines))
+    return cues
+
+
+# --------------------------------------------------------------------------- SRT and WebVTT
+
+
+def _timestamp(seconds: float, separator: str = ",") -> str:
+    ms = max(0, int(round(seconds * 1000)))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{separator}{ms:03d}"
+
+
+def to_srt(cues: list[Cue]) -> str:
+    """Standard SubRip text: numbered blocks, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, one line per subtitle line."""
+    blocks = []
+    for i, cue in enumerate(cues, 1):
+        blocks.append(f"{i}\n{_timestamp(cue.start)} --> {_timestamp(cue.end)}\n" + "\n".join(cue.lines) + "\n")
+    return "\n".join(blocks)
+
+
+def to_vtt(cues: list[Cue]) -> str:
+    """WebVTT text (``WEBVTT`` header, ``HH:MM:SS.mmm`` times) for web players and apps."""
+    blocks = ["WEBVTT\n"]
+    for cue in cues:
+        text = "\n".join(line.replace("-->", "→") for line in cue.lines)
+        blocks.append(f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}\n{text}\n")
+    return "\n".join(blocks)

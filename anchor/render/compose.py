@@ -1,0 +1,95 @@
+"""The render stage: compose each video frame from the anchor and timed layers.
+
+Three pictures are kept for the whole clip:
+
+* ``under``: the studio backdrop with the anchor at rest;
+* ``still``: ``under`` plus every layer that is visible and not moving right now,
+  rebuilt only when that set changes (a subtitle cue comes or goes, a lower third
+  settles, ...);
+* the frame itself, which is ``still`` except inside *dirty rectangles*: the parts
+  of the anchor a pose may change and the boxes of moving layers (ticker, a lower
+  third sliding, B-roll, a stinger's fade).  Each dirty rectangle is redrawn from
+  ``under``: anchor patches, then every visible layer over it in z order, starting
+  from the topmost layer that hides it completely.
+
+So a frame costs a few small copies and blends, however long the clip is, and the
+same buffer is reused for every frame.  Timed layers may come from a lazy iterator
+sorted by start time (subtitles are drawn when their cue comes up and dropped when
+it ends), so memory does not grow with the clip's length.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..avatar.lipsync import Rig
+from ..avatar.performance import Performance
+from ..graphics.layers import Layer, contains, intersect, paste
+from ..graphics.layout import Box
+
+
+def compose_frames(backdrop: np.ndarray, rig: Rig, at: Box, performance: Performance,
+                   layers: Iterable[Layer], later: Iterable[Layer] = ()) -> Iterator[np.ndarray]:
+    """Yield every frame of the clip as an HxWx3 uint8 RGB array.
+
+    ``layers`` may come in any order; ``later`` must be sorted by start time and is
+    consumed only as the clip reaches each layer.  The same buffer is yielded each
+    time: consume (encode) it before asking for the next frame.
+    """
+    fps = performance.fps
+    height, width = backdrop.shape[:2]
+    full = Box(0, 0, width, height)
+    under = backdrop.copy()
+    under[at.y:at.y + at.h, at.x:at.x + at.w] = rig.base
+    anchor_rects = [Box(x + at.x, y + at.y, w, h) for x, y, w, h in rig.dirty_rects()]
+
+    order = itertools.count()
+    timed = heapq.merge(sorted(((layer.start, next(order), layer) for layer in layers), key=lambda e: e[:2]),
+                        ((layer.start, next(order), layer) for layer in later), key=lambda e: e[:2])
+    upcoming = next(timed, None)
+    active: list[Layer] = []
+    still = under.copy()
+    frame = under.copy()
+    still_set: tuple[int, ...] | None = None
+    previous: list[Box] = []
+    for i in range(len(performance)):
+        t = i / fps
+        while upcoming is not None and upcoming[0] <= t:
+            active.append(upcoming[2])
+            upcoming = next(timed, None)
+        active = sorted((layer for layer in active if t < layer.end), key=lambda layer: layer.z)
+        resting = tuple(id(layer) for layer in active if not layer.moving(t))
+        if resting != still_set:
+            np.copyto(still, under)
+            for layer in active:
+                if not layer.moving(t):
+                    layer.draw(still, t, full)
+            np.copyto(frame, still)
+            still_set, previous = resting, []
+        for rect in previous:  # what moved last frame goes back to the still picture first
+            frame[rect.y:rect.bottom, rect.x:rect.right] = still[rect.y:rect.bottom, rect.x:rect.right]
+        dirty = anchor_rects + [layer.box for layer in active if layer.moving(t)]
+        patches = list(rig.patches(performance.pose(i)))
+        for rect in dirty:
+            rect = intersect(rect, full)
+            if rect is not None:
+                _redraw(frame, rect, t, under, patches, at, active)
+        previous = [r for r in dirty if intersect(r, full) is not None]
+        yield frame
+
+
+def _redraw(frame: np.ndarray, rect: Box, t: float, under: np.ndarray, patches, at: Box, active: list[Layer]) -> None:
+    """Draw ``rect`` of the frame from scratch: anchor, then the visible layers over it in z order."""
+    covering = [k for k, layer in enumerate(active) if (s := layer.solid(t)) is not None and contains(s, rect)]
+    first = covering[-1] if covering else 0
+    if not covering:
+        frame[rect.y:rect.bottom, rect.x:rect.right] = under[rect.y:rect.bottom, rect.x:rect.right]
+        for x, y, pixels in patches:
+            paste(frame, pixels, x + at.x, y + at.y, rect)
+    for layer in active[first:]:
+        if intersect(layer.box, rect) is not None:
+            layer.draw(frame, t, rect)

@@ -26,32 +26,19 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .avatar.pack import AvatarPack, load_avatar
-from .avatar.performance import perform
+from .avatar import AvatarPack, load_avatar, perform
 from .errors import InputError
-from .export.aigc import aigc_json, aigc_label
-from .export.presets import Platform, load_platform
-from .export.writer import ClipWriter, ExportPreset
-from .graphics.canvas import Sprite, blend
-from .graphics.layers import (
+from .export import ClipWriter, ExportPreset, Platform, aigc_json, aigc_label, load_platform
+from .graphics import (
     Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, ImageBRoll,
-    LowerThirdLayer, SpriteLayer, Stinger, TickerLayer, VideoBRoll, pip_frame, video_duration,
+    Layout, Look, LowerThirdLayer, Sprite, SpriteLayer, Stinger, TickerLayer, VideoBRoll, ai_label_sprite,
+    aspect_size, blend, brand_sprite, build_cues, corner_mark_sprite, cover_image, desk_sprite, headline_sprite,
+    layout_for, load_look, load_station, lower_third_sprite, pip_frame, studio_background, subtitle_sprite,
+    ticker_art, title_card, to_srt, to_vtt, video_duration,
 )
-from .graphics.layout import Layout, aspect_size, layout_for
-from .graphics.overlays import (
-    ai_label_sprite, brand_sprite, corner_mark_sprite, cover_image, headline_sprite, lower_third_sprite,
-    subtitle_sprite, ticker_art, title_card,
-)
-from .graphics.station import load_station
-from .graphics.studio import desk_sprite, studio_background
-from .graphics.subtitles import build_cues, to_srt, to_vtt
-from .graphics.template import Look, load_look
-from .render.compose import compose_frames
-from .render.mix import load_audio, mix_music, place
-from .script.parse import LowerThird, Script, load_script, split_stories
-from .speech.synthesis import Speech, synthesize
-from .speech.timeline import Timeline
-from .speech.voices import load_voice
+from .render import compose_frames, load_audio, mix_music, place
+from .script import LowerThird, Script, load_script, split_stories
+from .speech import Speech, Timeline, load_voice, synthesize
 from .version import __version__
 
 Progress = Callable[[str, float], None]

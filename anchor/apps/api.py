@@ -29,8 +29,8 @@ from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ..errors import InputError
-from ..jobs.store import STATES, Job
-from ..script.parse import FORMATS
+from ..jobs import STATES, Job
+from ..script import FORMATS
 from ..version import __version__
 from .service import MAX_SCRIPT_BYTES, RenderService, Upload, web_option_names
 

@@ -129,13 +129,13 @@ def _summary(clip) -> dict:
 
 
 def _voices(args) -> int:
-    from ..speech.voices import voices_table
+    from ..speech import voices_table
 
     rows = voices_table(args.language)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    from ..speech.voices import voices_dir
+    from ..speech import voices_dir
 
     print(f"语音预设 / voice presets: {voices_dir()}")
     width = max((len(r["name"]) for r in rows), default=4)
@@ -150,7 +150,7 @@ def _voices(args) -> int:
 
 
 def _avatars(args) -> int:
-    from ..avatar.pack import avatars_dir, describe, list_avatars, load_avatar
+    from ..avatar import avatars_dir, describe, list_avatars, load_avatar
 
     rows = [describe(load_avatar(name)) for name in list_avatars()]
     if args.json:
@@ -165,7 +165,7 @@ def _avatars(args) -> int:
 
 
 def _avatar_add(args) -> int:
-    from ..avatar.pack import add_photo_avatar, describe
+    from ..avatar import add_photo_avatar, describe
 
     pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force)
     row = describe(pack)
@@ -178,7 +178,7 @@ def _batch(args) -> int:
     import signal
     import threading
 
-    from ..jobs.batch import BatchOptions, batch, exit_code, summary_table, watch
+    from ..jobs import BatchOptions, batch, exit_code, summary_table, watch
     from ..errors import InputError
 
     if bool(args.source) == bool(args.watch):

@@ -32,10 +32,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..files import PROJECT_DIR, write_bytes_atomic
-from ..jobs.batch import JobInput, Runner, add_jobs, manifest_rows, render_options, safe_name
-from ..jobs.executors import make_executor
-from ..jobs.store import Job, JobStore, folder_lock
-from ..script.parse import FORMATS, parse_script
+from ..jobs import (
+    Job, JobInput, JobStore, Runner, add_jobs, folder_lock, make_executor, manifest_rows, render_options, safe_name,
+)
+from ..script import FORMATS, parse_script
 
 MAX_SCRIPT_BYTES = 256 * 1024
 MAX_SCRIPT_CHARS = 20_000
@@ -107,11 +107,11 @@ def web_option_names() -> tuple[str, ...]:
 
 def _check_names(options) -> None:
     """Names a producer picks from a list must be on it: said now rather than when the job runs."""
-    from ..avatar.pack import list_avatars
-    from ..graphics.layout import aspect_size
-    from ..export.presets import list_platforms
-    from ..graphics.template import list_templates
-    from ..speech.voices import list_voices
+    from ..avatar import list_avatars
+    from ..graphics import aspect_size
+    from ..export import list_platforms
+    from ..graphics import list_templates
+    from ..speech import list_voices
 
     lists = {"voice": [v.name for v in list_voices()], "avatar": list_avatars(),
              "template": [t.name for t in list_templates()], "preset": [p.name for p in list_platforms()]}
@@ -357,8 +357,8 @@ def _is_manifest(upload: Upload) -> bool:
 
 def speech_preview(text: str, fmt: str, voice: str | None) -> tuple[int, np.ndarray]:
     """(sample rate, samples) of the script read by ``voice``: the speech stage alone, for "试听"."""
-    from ..speech.synthesis import synthesize
-    from ..speech.voices import load_voice
+    from ..speech import synthesize
+    from ..speech import load_voice
 
     script = check_script(text, fmt)
     speech = synthesize(script, load_voice(voice or script.voice, script.language))
@@ -367,7 +367,7 @@ def speech_preview(text: str, fmt: str, voice: str | None) -> tuple[int, np.ndar
 
 def voice_sample(voice: str) -> tuple[int, np.ndarray]:
     """A short sentence in ``voice``, to hear it before choosing it."""
-    from ..speech.voices import list_voices
+    from ..speech import list_voices
 
     language = next((v.language for v in list_voices() if v.name == voice), "zh")
     text = ("试听\n各位观众，欢迎收看本台新闻。" if language == "zh" else "Preview\nGood evening, and welcome to the news.")
@@ -376,8 +376,8 @@ def voice_sample(voice: str) -> tuple[int, np.ndarray]:
 
 def check_photo(path: str | os.PathLike, name: str = "preview"):
     """(face, preview frame) for a photo offered as a new anchor; an AvatarError says what is wrong with it."""
-    from ..avatar.pack import AvatarPack, preview_frame, read_picture
-    from ..avatar.face import check_portrait
+    from ..avatar import AvatarPack, preview_frame, read_picture
+    from ..avatar import check_portrait
 
     png = clean_image(Upload.from_path(path))
     with tempfile.TemporaryDirectory(prefix="anchor-photo-") as tmp:
@@ -390,7 +390,7 @@ def check_photo(path: str | os.PathLike, name: str = "preview"):
 
 def save_avatar(path: str | os.PathLike, name: str, licence: str | None = None):
     """A new photo anchor from an uploaded photo (re-encoded first); returns the pack."""
-    from ..avatar.pack import add_photo_avatar
+    from ..avatar import add_photo_avatar
 
     png = clean_image(Upload.from_path(path))
     with tempfile.TemporaryDirectory(prefix="anchor-photo-") as tmp:

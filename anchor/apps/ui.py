@@ -143,11 +143,11 @@ def build_ui(service, lang: str = "zh"):
     """The studio's Gradio Blocks in ``lang`` (zh or en), on ``service`` (an anchor.service.RenderService)."""
     import gradio as gr
 
-    from ..avatar.pack import describe, list_avatars, load_avatar
-    from ..export.presets import list_platforms
+    from ..avatar import describe, list_avatars, load_avatar
+    from ..export import list_platforms
     from .service import list_samples
-    from ..graphics.template import list_templates
-    from ..speech.voices import voices_table
+    from ..graphics import list_templates
+    from ..speech import voices_table
 
     t = functools.partial(_t, lang=lang)
     zh = lang == "zh"
@@ -433,7 +433,7 @@ def create_app(service, auth: tuple[str, str] | None = None, api_key: str | None
     import gradio as gr
 
     from .api import create_api
-    from ..avatar.pack import avatars_dir
+    from ..avatar import avatars_dir
 
     app = create_api(service, api_key, auth)
     theme = gr.themes.Soft(font=FONTS, font_mono=["Noto Sans Mono CJK SC", "monospace"])

@@ -40,7 +40,7 @@ from ..cache import cache_key, cache_root
 from ..config import read_mapping
 from ..errors import AvatarError
 from ..files import PROJECT_DIR
-from ..graphics.layout import SUPPORTED, layout_for
+from ..graphics import SUPPORTED, layout_for
 from .face import Face, analyse, check_portrait, chroma_matte
 from .lipsync import Rig, get_method
 from .rig import CutoutRig, head_transform
@@ -354,9 +354,9 @@ def preview_frame(pack: AvatarPack) -> np.ndarray:
 
 def studio_backdrop(width: int, height: int) -> np.ndarray:
     """The default station's studio under the anchor area of a ``width`` x ``height`` frame."""
-    from ..graphics.station import load_station
-    from ..graphics.studio import studio_background
-    from ..graphics.template import load_look
+    from ..graphics import load_station
+    from ..graphics import studio_background
+    from ..graphics import load_look
 
     layout = layout_for(width, height)
     box = layout.avatar

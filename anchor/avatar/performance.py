@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from pypinyin import Style, pinyin
 
-from ..speech.timeline import VISEMES, Timeline, Viseme
+from ..speech import VISEMES, Timeline, Viseme
 from .lipsync import Pose, SpeechAudio
 
 #: opening (0..1) and width (-1 rounded .. 1 spread) of each viseme

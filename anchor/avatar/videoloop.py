@@ -182,7 +182,7 @@ def record_idle_loop(rig, path: Path, seconds: float = 2.0, fps: int = DEFAULT_F
     """Write ``seconds`` of ``rig`` idling (breathing, blinking, mouth closed) to an H.264 MP4 at ``path``."""
     from ..audio import ffmpeg_exe
     from .performance import perform
-    from ..speech.timeline import Timeline
+    from ..speech import Timeline
 
     h, w = rig.base.shape[:2]
     n = int(round(seconds * fps))

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError
-from ..graphics.layout import aspect_size
+from ..graphics import aspect_size
 from .writer import ExportPreset
 
 PRESETS_FILE = Path(__file__).resolve().parent / "presets.yaml"

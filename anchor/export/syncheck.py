@@ -20,8 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..avatar.face import FaceTracker
-from ..avatar.performance import frame_loudness
+from ..avatar import FaceTracker, frame_loudness
 from .probe import read_audio
 
 MAX_LAG = 10

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..speech.timeline import Phrase, Timeline
+from ..speech import Phrase, Timeline
 
 ZH_CHARS_PER_LINE = 16
 EN_CHARS_PER_LINE = 42

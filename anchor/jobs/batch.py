@@ -33,7 +33,7 @@ import yaml
 
 from ..errors import AnchorError, InputError
 from ..files import write_text_atomic
-from ..script.parse import FORMATS
+from ..script import FORMATS
 from .executors import Executor, JobCancelled, make_executor, worker_name
 from .store import Artifact, Job, JobStore, file_sha256, folder_lock
 
@@ -194,7 +194,7 @@ def render_options(values: dict, threads: int = 0):
 def render_job(spec: dict, report: Callable[[str, float], None]) -> dict:
     """Render one job (runs on the executor); always returns its outcome, never raises."""
     from ..pipeline import render_script
-    from ..script.parse import load_script, parse_script
+    from ..script import load_script, parse_script
 
     started = time.monotonic()
     out_dir = Path(spec["out_dir"])

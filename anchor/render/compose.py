@@ -26,10 +26,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..avatar.lipsync import Rig
-from ..avatar.performance import Performance
-from ..graphics.layers import Layer, contains, intersect, paste
-from ..graphics.layout import Box
+from ..avatar import Performance, Rig
+from ..graphics import Box, Layer, contains, intersect, paste
 
 
 def compose_frames(backdrop: np.ndarray, rig: Rig, at: Box, performance: Performance,

@@ -48,7 +48,7 @@ import numpy as np
 from ..cache import cache_key, cache_root
 from ..errors import AnchorError, ScriptError, SpeechError
 from ..files import atomic_output, remove_quietly
-from ..script.parse import Script
+from ..script import Script
 from ..version import __version__
 from .engines.base import EngineFailed, EngineResult, get_engine, spoken_units, zh_syllables
 from .normalize import normalize

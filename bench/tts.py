@@ -31,10 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["ANCHOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="anchor-bench-tts-")
 
-from anchor.script.parse import Script  # noqa: E402
-from anchor.speech.synthesis import _groups, prepare, synthesize  # noqa: E402
+from anchor.script import Script  # noqa: E402
+from anchor.speech.phrasing import _groups, prepare  # noqa: E402
+from anchor.speech import synthesize  # noqa: E402
 from anchor.speech.engines.base import READY, check_preset, get_engine  # noqa: E402
-from anchor.speech.voices import list_voices  # noqa: E402
+from anchor.speech import list_voices  # noqa: E402
 
 ZH = ("记者从县农业农村局获悉，今年全县粮食播种面积稳定在一百二十万亩以上，预计总产量达到四十八万吨，同比增长百分之三点五。"
       "为确保颗粒归仓，县里组织了三百多台联合收割机分片作业，并在各乡镇设立了三十六个粮食收购网点。"

@@ -1,5 +1,28 @@
-from .synthesis import Speech, synthesize
-from .timeline import VISEMES, Phrase, Timeline, Viseme
-from .voices import list_voices, load_voice, voices_dir, voices_table
+"""The speech stage: a script's body -> loudness-normalised 48 kHz audio and a :class:`Timeline` of what is said when.
 
-__all__ = ["Phrase", "Speech", "Timeline", "VISEMES", "Viseme", "list_voices", "load_voice", "synthesize", "voices_dir", "voices_table"]
+Modules:
+
+* ``normalize`` - text normalisation: what is written -> what a newsreader says (numbers, dates, ranges);
+* ``lexicon`` - the station lexicon: how this newsroom says local place and person names;
+* ``voices`` - voice presets (``voices/<name>.yaml``): engine, language, speed, loudness, fallback;
+* ``engines`` - the speech engines behind one protocol, registered by name (one module per engine);
+* ``catalog`` - every voice preset with whether it can speak here (``anchor voices``);
+* ``phrasing`` - the body split into phrases at punctuation and pause marks, each with its spoken reading;
+* ``shaping`` - the audio of one engine call: pauses made the right length, onsets and decays trimmed;
+* ``store`` - :class:`Speech`, the stage's result, and the speech cache on disk;
+* ``synthesis`` - :func:`synthesize`: phrases spoken sentence by sentence, fallback voices, the cache (overview there);
+* ``timeline`` - the timing hand-off (tokens, phrases, phones, visemes) read by subtitles, lip-sync and metadata;
+* ``visemes`` - mouth shapes from what is spoken, for lip-sync.
+
+Entry points: :func:`load_voice` / :func:`list_voices` pick a preset, :func:`synthesize` speaks a script with
+it and returns a :class:`Speech`, :func:`voices_table` lists the presets with their state.
+"""
+
+from .catalog import voices_table
+from .store import Speech
+from .synthesis import synthesize
+from .timeline import VISEMES, Phrase, Timeline, Viseme
+from .voices import list_voices, load_voice, voices_dir
+
+__all__ = ["Phrase", "Speech", "Timeline", "VISEMES", "Viseme", "list_voices", "load_voice", "synthesize", "voices_dir",
+           "voices_table"]

@@ -4,7 +4,7 @@ A preset names its engine, language, speed, pitch and voice energy, the
 loudness to master to, and a fallback preset used (with a warning) when its
 engine cannot run.  The preset marked ``default: true`` is used for scripts of
 its language that name no voice.  ``voices/lexicon.yaml`` is the station
-lexicon (:mod:`anchor.lexicon`), not a preset.
+lexicon (:mod:`anchor.speech.lexicon`), not a preset.
 
 The folder is ``voices/`` next to the ``anchor`` package (the repository root),
 or ``$ANCHOR_VOICES_DIR``.
@@ -121,20 +121,3 @@ def _read(path: Path) -> VoicePreset:
     data = read_mapping(path, VoiceError, "语音预设", "voice preset")
     data.setdefault("name", path.stem)
     return validated(VoicePreset, data, path, VoiceError, "语音预设", "voice preset")
-
-
-STATE_TEXT = {"ready": "可离线使用 ready offline", "online": "仅在线 online only", "missing": "不可用 missing"}
-
-
-def voices_table(language: str | None = None) -> list[dict]:
-    """Every preset with whether it can speak here (``anchor voices``): ready, online or missing."""
-    from .engines.base import check_preset
-
-    rows = []
-    for preset in list_voices(language):
-        availability = check_preset(preset)
-        rows.append({"name": preset.name, "language": preset.language, "engine": preset.engine,
-                     "default": preset.default, "fallback": preset.fallback, "description": preset.description,
-                     "state": availability.state, "state_text": STATE_TEXT.get(availability.state, availability.state),
-                     "detail": availability.detail})
-    return rows

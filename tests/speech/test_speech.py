@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from anchor.errors import ScriptError, VoiceError
-from anchor.script.parse import Script
-from anchor.speech.synthesis import PAUSES, Speech, synthesize
-from anchor.speech.timeline import VISEMES
-from anchor.speech.voices import list_voices, load_voice, voices_dir
+from anchor.script import Script
+from anchor.speech import VISEMES, Speech, list_voices, load_voice, synthesize, voices_dir
+from anchor.speech.phrasing import PAUSES
 
 ZH = "今年全县共设立收购网点36个，预计收购粮食2585万斤。\n\n县粮食部门提醒广大农户，注意晾晒。"
 EN = "Officials say the change follows a survey of 1,200 residents, and more than 60% asked for evening hours.\n\nThe library opens Monday."
@@ -234,9 +233,9 @@ def _speak_in_another_process(cache_dir: str) -> str:
     import os
 
     os.environ["ANCHOR_CACHE_DIR"] = cache_dir
-    from anchor.script.parse import Script
-    from anchor.speech.synthesis import synthesize
-    from anchor.speech.voices import load_voice
+    from anchor.script import Script
+    from anchor.speech import synthesize
+    from anchor.speech import load_voice
 
     speech = synthesize(Script(title="t", body=PARALLEL_BODY, language="zh"), load_voice("zh-espeak", "zh"))
     return hashlib.sha256(np.asarray(speech.samples).tobytes()).hexdigest()

@@ -16,7 +16,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
-from anchor.speech.voices import voices_dir
+from anchor.speech import voices_dir
 
 pytestmark = pytest.mark.slow
 

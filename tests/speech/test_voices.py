@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from anchor.errors import VoiceError
-from anchor.speech.voices import load_voice, voices_dir
+from anchor.speech import load_voice, voices_dir
 
 
 def test_anchor_voices_lists_every_preset_with_its_state(anchor_cli):

@@ -9,7 +9,7 @@ one) into audio plus the engine's own timing for every spoken unit:
   a letter or digit).
 
 :func:`spoken_units` defines the units; an engine must return exactly one
-:class:`~anchor.timeline.Token` per unit, in order, with times taken from the
+:class:`~anchor.speech.timeline.Token` per unit, in order, with times taken from the
 engine's durations or alignments (never estimated from text length).
 
 Adding an engine: write a module with a class that has ``name``,
@@ -215,7 +215,7 @@ def zh_syllables(text: str, lexicon: "Lexicon | None" = None) -> list[tuple[str,
 
     Polyphones are resolved by pypinyin's phrase dictionary on the whole text (银行
     yin2 hang2, 行长 hang2 zhang3); the neutral tone is 5.  The station ``lexicon``
-    (:mod:`anchor.lexicon`) overrides both for its words.  A character without a
+    (:mod:`anchor.speech.lexicon`) overrides both for its words.  A character without a
     reading gets no syllables (it still gets a token, of zero length).
     """
     from pypinyin import Style, lazy_pinyin

@@ -5,7 +5,7 @@ and the service fails in every way a network can: no route, HTTP 403, or a
 connection that is accepted and then never answered.  So every request runs
 under ``asyncio.wait_for`` with the time left of the preset's ``timeout`` (for
 the whole script: the speech stage passes one deadline to every sentence), and
-any failure raises :class:`~anchor.tts.EngineFailed`; the speech stage then
+any failure raises :class:`~anchor.speech.engines.EngineFailed`; the speech stage then
 speaks the script with the preset's offline ``fallback`` and records a warning.
 
 The preset's ``proxy`` is used for the connection (newsrooms behind an HTTP

@@ -8,11 +8,11 @@ TFLite models directly with its own front end:
   ``#0`` between characters, ``#3`` (an intonation-phrase break, which the model
   renders as a real pause) at clause punctuation, ``sil`` at both ends, ``eos``;
 * Latin letters -> the syllables a Mandarin newsreader says for them (GDP ->
-  ji4 di4 pi4, see :data:`anchor.tts.LETTER_PINYIN`), so the same voice says them;
+  ji4 di4 pi4, see :data:`anchor.speech.engines.base.LETTER_PINYIN`), so the same voice says them;
 * FastSpeech2's duration output gives frames per input symbol (1 frame = 300
   samples at 24 kHz, summing exactly to the audio length): a character's token
   spans its initial and final, a letter's token spans its syllables, and every
-  initial/final becomes a :class:`~anchor.timeline.Phone`.
+  initial/final becomes a :class:`~anchor.speech.timeline.Phone`.
 """
 
 from __future__ import annotations

@@ -12,10 +12,9 @@ import time
 
 import pytest
 
-from anchor.script.parse import Script
-from anchor.speech.synthesis import synthesize
+from anchor.script import Script
+from anchor.speech import load_voice, synthesize, voices_dir
 from anchor.speech.engines.edge import boundary_tokens
-from anchor.speech.voices import load_voice, voices_dir
 
 TIMEOUT = 3.0
 

@@ -5,9 +5,9 @@ import shutil
 import pytest
 
 from anchor.errors import VoiceError
-from anchor.speech.lexicon import load_lexicon
+from anchor.speech import load_voice, voices_dir
 from anchor.speech.engines.base import get_engine, zh_syllables
-from anchor.speech.voices import load_voice, voices_dir
+from anchor.speech.lexicon import load_lexicon
 
 
 @pytest.fixture
@@ -43,8 +43,8 @@ def test_the_shipped_lexicon_fixes_county_names():
 
 
 def test_lexicon_reaches_espeak_and_the_spoken_audio(bare_voices):
-    from anchor.script.parse import Script
-    from anchor.speech.synthesis import synthesize
+    from anchor.script import Script
+    from anchor.speech import synthesize
 
     voice = load_voice("zh-espeak", "zh")
     plain = synthesize(Script(title="t", body="洪洞县。", language="zh"), voice)
@@ -64,8 +64,8 @@ def test_a_preset_lexicon_wins_over_the_shared_one(bare_voices):
 
 
 def test_english_respelling_and_say(bare_voices):
-    from anchor.script.parse import Script
-    from anchor.speech.synthesis import prepare
+    from anchor.script import Script
+    from anchor.speech.phrasing import prepare
 
     (bare_voices / "lexicon.yaml").write_text(
         "zh:\n  冼星海: {pinyin: xiǎn xīng hǎi, say: 显星海}\nen:\n  Xi'an: shee ahn\n", encoding="utf-8")

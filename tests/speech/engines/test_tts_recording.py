@@ -13,9 +13,8 @@ import pytest
 
 from anchor.audio import write_wav
 from anchor.errors import InputError
-from anchor.script.parse import Script, load_script
-from anchor.speech.synthesis import synthesize
-from anchor.speech.voices import load_voice
+from anchor.script import Script, load_script
+from anchor.speech import load_voice, synthesize
 
 SENTENCES = ["今年全县共设立收购网点三十六个，预计收购粮食两千多万斤。", "县粮食部门提醒广大农户注意晾晒。",
              "洪洞县的GDP增长百分之五。"]

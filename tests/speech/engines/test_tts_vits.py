@@ -15,10 +15,10 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from anchor.errors import VoiceError  # noqa: E402
-from anchor.script.parse import Script  # noqa: E402
-from anchor.speech.synthesis import synthesize  # noqa: E402
+from anchor.script import Script  # noqa: E402
+from anchor.speech import synthesize  # noqa: E402
 from anchor.speech.engines.base import READY, check_preset, get_engine  # noqa: E402
-from anchor.speech.voices import load_voice  # noqa: E402
+from anchor.speech import load_voice  # noqa: E402
 
 SYMBOLS = ["<pad>", " "] + list("abcdefghijklmnopqrstuvwxyz'.,?!-12345")
 

@@ -1,17 +1,43 @@
+"""The graphics stage: everything drawn over the studio, in a station's brand kit and a template's style.
+
+Modules, lowest first:
+
+* ``station``   — the brand kit: name, colours, logo, fonts and the AI labels a station shows;
+* ``template``  — graphics templates (YAML) and :class:`Look`, a template applied to a brand kit;
+* ``layout``    — where every element sits, for each supported aspect;
+* ``linebreak`` — balanced line breaking for subtitles, headlines and title cards;
+* ``fonts``     — finding and loading the CJK fonts, measuring and fitting text;
+* ``canvas``    — sprites, :func:`blend`, the painting canvas and mask shapes;
+* ``subtitles`` — subtitle cues from the speech timeline, SRT and WebVTT text;
+* ``labels``    — the visible AI label, its corner mark and the station bug;
+* ``titles``    — headline, lower third, ticker, subtitle sprites, title cards and the cover;
+* ``studio``    — the studio backdrop and the desk;
+* ``layers``    — timed layers (still, sliding, scrolling, B-roll, stingers) the compositor draws.
+
+Entry points: :func:`load_station` and :func:`load_look` for the style, :func:`layout_for` for the boxes,
+:func:`build_cues` for subtitles, the ``*_sprite`` functions,
+:func:`ticker_art`, :func:`title_card` and :func:`cover_image` for the elements, :func:`studio_background`
+and :func:`desk_sprite` for the set, and the layer classes for the compositor.
+"""
+
 from .canvas import Sprite, blend
+from .labels import ai_label_sprite, brand_sprite, corner_mark_sprite
 from .layers import (
     Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, ImageBRoll,
     Layer, LowerThirdLayer, SpriteLayer, Stinger, TickerLayer, VideoBRoll, contains, intersect, paste, pip_frame,
     video_duration,
 )
 from .layout import SUPPORTED, Box, Layout, aspect_size, layout_for
-from .overlays import (
-    ai_label_sprite, brand_sprite, corner_mark_sprite, cover_image, headline_sprite, lower_third_sprite,
-    subtitle_sprite, ticker_art, title_card,
-)
 from .station import load_station
 from .studio import desk_sprite, studio_background
-from .subtitles import build_cues, to_srt, to_vtt
+from .subtitles import Cue, build_cues
 from .template import Look, list_templates, load_look
+from .titles import cover_image, headline_sprite, lower_third_sprite, subtitle_sprite, ticker_art, title_card
 
-__all__ = ["Box", "ImageBRoll", "Layer", "Layout", "Look", "LowerThirdLayer", "SUPPORTED", "Sprite", "SpriteLayer", "Stinger", "TickerLayer", "VideoBRoll", "Z_AI_LABEL", "Z_BRAND", "Z_BROLL_FULL", "Z_BROLL_PIP", "Z_CORNER_MARK", "Z_DESK", "Z_HEADLINE", "Z_SUBTITLES", "ai_label_sprite", "aspect_size", "blend", "brand_sprite", "build_cues", "contains", "corner_mark_sprite", "cover_image", "desk_sprite", "headline_sprite", "intersect", "layout_for", "list_templates", "load_look", "load_station", "lower_third_sprite", "paste", "pip_frame", "studio_background", "subtitle_sprite", "ticker_art", "title_card", "to_srt", "to_vtt", "video_duration"]
+__all__ = ["Cue", "Box", "ImageBRoll", "Layer", "Layout", "Look", "LowerThirdLayer", "SUPPORTED", "Sprite",
+           "SpriteLayer", "Stinger", "TickerLayer", "VideoBRoll", "Z_AI_LABEL", "Z_BRAND", "Z_BROLL_FULL",
+           "Z_BROLL_PIP", "Z_CORNER_MARK", "Z_DESK", "Z_HEADLINE", "Z_SUBTITLES", "ai_label_sprite", "aspect_size",
+           "blend", "brand_sprite", "build_cues", "contains", "corner_mark_sprite", "cover_image", "desk_sprite",
+           "headline_sprite", "intersect", "layout_for", "list_templates", "load_look", "load_station",
+           "lower_third_sprite", "paste", "pip_frame", "studio_background", "subtitle_sprite", "ticker_art",
+           "title_card", "video_duration"]

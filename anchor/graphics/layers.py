@@ -3,7 +3,7 @@
 A layer has a z order, a time span, the box it may cover, and ``draw(frame, t, clip)``.
 ``moving(t)`` tells the compositor whether its look changes from frame to frame at
 ``t``; layers that are still are drawn once into a cached picture, moving ones are
-redrawn every frame only inside their box (see :mod:`anchor.compose`).
+redrawn every frame only inside their box (see :mod:`anchor.render.compose`).
 
 * :class:`SpriteLayer` — a pre-rendered graphic (headline, bug, subtitles, labels);
 * :class:`LowerThirdLayer` — slides in and out;
@@ -64,7 +64,7 @@ def paste(frame: np.ndarray, pixels: np.ndarray, x: int, y: int, clip: Box) -> N
         frame[part.y:part.bottom, part.x:part.right] = pixels[part.y - y:part.bottom - y, part.x - x:part.right - x]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class SpriteLayer:
     sprite: Sprite
     z: int
@@ -96,7 +96,7 @@ def _ease(p: float) -> float:
     return 1 - (1 - p) ** 3
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class LowerThirdLayer:
     """A lower third that slides in from the left edge and back out, fading as it goes."""
 
@@ -128,7 +128,7 @@ class LowerThirdLayer:
         blend(frame, self.sprite, clip, x=self.sprite.x - offset, opacity=shown)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class TickerLayer:
     """The ticker band with ``strip`` (one loop period of text) scrolling right to left through ``window``."""
 
@@ -188,7 +188,7 @@ def pip_frame(box: Box) -> Sprite:
     return c.sprite(box.x - pad, box.y - pad)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class ImageBRoll:
     """A still shown from ``start`` to ``end`` with a slow push-in (Ken Burns), in ``target``."""
 
@@ -203,7 +203,8 @@ class ImageBRoll:
 
     def __post_init__(self):
         # scaled once to cover the box at the final zoom; each frame is one affine resample of it
-        self._canvas = _cover(self.image, math.ceil(self.target.w * self.zoom), math.ceil(self.target.h * self.zoom))
+        object.__setattr__(self, "_canvas", _cover(self.image, math.ceil(self.target.w * self.zoom),
+                                                  math.ceil(self.target.h * self.zoom)))
 
     @property
     def box(self) -> Box:
@@ -322,7 +323,7 @@ def video_duration(path: Path) -> float:
         raise InputError(f"视频素材无法读取：{path}", f"cannot read the video {path}: {e}") from None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class Stinger:
     """A full-frame intro or outro: a still card (fading in or out at its cut) or a video."""
 
@@ -339,7 +340,8 @@ class Stinger:
     def __post_init__(self):
         if self.card is not None:
             h, w = self.card.shape[:2]
-            self._sprite = Sprite(self.card, np.ones((h, w, 1), np.float32), 0, 0, self.start, self.end, "stinger")
+            object.__setattr__(self, "_sprite", Sprite(self.card, np.ones((h, w, 1), np.float32), 0, 0,
+                                                       self.start, self.end, "stinger"))
 
     @property
     def box(self) -> Box:

@@ -10,9 +10,8 @@ import pytest
 from PIL import Image
 
 from anchor.audio import ffmpeg_exe
-from anchor.graphics.layout import layout_for
 from anchor.export.probe import loudness, probe, read_audio, read_frames
-from anchor.graphics.station import load_station
+from anchor.graphics import layout_for, load_station
 from conftest import run_anchor
 
 pytestmark = pytest.mark.slow

@@ -3,20 +3,20 @@ import math
 import numpy as np
 import pytest
 
-from anchor.graphics import canvas as graphics
 from anchor.errors import InputError, RenderError
 from anchor.files import PROJECT_DIR
-from anchor.graphics.canvas import Sprite, blend, font_file, get_font
-from anchor.graphics.layout import SUPPORTED, layout_for
-from anchor.graphics.overlays import (
-    ai_label_sprite, brand_sprite, corner_mark_sprite, headline_lines, headline_sprite, lower_third_sprite,
-    subtitle_sprites, ticker_art, title_card,
+from anchor.graphics import (
+    SUPPORTED, Cue, Sprite, ai_label_sprite, blend, brand_sprite, corner_mark_sprite, desk_sprite, fonts as graphics,
+    layout_for, studio_background,
 )
-from anchor.script.parse import LowerThird, Script
+from anchor.graphics.fonts import font_file, get_font
+from anchor.graphics.linebreak import wrap_text
 from anchor.graphics.station import Station, load_station
-from anchor.graphics.studio import desk_sprite, studio_background
-from anchor.graphics.subtitles import Cue, wrap_text
 from anchor.graphics.template import Look, list_templates, load_template
+from anchor.graphics.titles import (
+    headline_lines, headline_sprite, lower_third_sprite, subtitle_sprites, ticker_art, title_card,
+)
+from anchor.script import LowerThird, Script
 
 SIZES = list(SUPPORTED)
 ZH = Script(

@@ -6,18 +6,15 @@ import numpy as np
 import pytest
 
 from anchor.audio import ffmpeg_exe
-from anchor.render.compose import compose_frames
-from anchor.graphics.canvas import Sprite
-from anchor.graphics.layers import (
-    ImageBRoll, LowerThirdLayer, SpriteLayer, Stinger, TickerLayer, VideoBRoll, paste, pip_frame,
-)
-from anchor.graphics.layout import Box, layout_for
+from anchor.avatar import Performance
 from anchor.avatar.lipsync import Pose
-from anchor.graphics.overlays import headline_sprite, lower_third_sprite, subtitle_sprite, ticker_art, title_card
-from anchor.avatar.performance import Performance
+from anchor.graphics import (
+    Box, Cue, ImageBRoll, LowerThirdLayer, Sprite, SpriteLayer, Stinger, TickerLayer, VideoBRoll, headline_sprite,
+    layout_for, lower_third_sprite, paste, pip_frame, subtitle_sprite, ticker_art, title_card,
+)
 from anchor.graphics.station import Station
-from anchor.graphics.subtitles import Cue
 from anchor.graphics.template import Look, load_template
+from anchor.render import compose_frames
 
 FPS = 25
 LAYOUT = layout_for(1080, 1080)
@@ -128,7 +125,7 @@ def test_ticker_scrolls_at_its_speed_and_loops(look):
     layer = TickerLayer(art.band, strip, art.window, art.px_per_second, 0.0, 60.0)
 
     band_only = np.zeros((1080, 1080, 3), np.uint8)
-    from anchor.graphics.canvas import blend
+    from anchor.graphics import blend
 
     blend(band_only, art.band)
     w = art.window

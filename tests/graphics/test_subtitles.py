@@ -2,7 +2,9 @@ import re
 
 import pytest
 
-from anchor.graphics.subtitles import Cue, build_cues, text_width, to_srt, wrap_text
+from anchor.export import to_srt
+from anchor.graphics import Cue, build_cues
+from anchor.graphics.linebreak import text_width, wrap_text
 from anchor.speech.timeline import Phrase, Timeline, Token
 
 CLOSING = "，。、；：？！）》」』”"

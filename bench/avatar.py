@@ -29,13 +29,12 @@ import cv2
 import numpy as np
 import yaml
 
-from anchor.avatar import face as face_module
-from anchor.avatar.pack import load_avatar, studio_backdrop
-from anchor.export.writer import ClipWriter, ExportPreset
-from anchor.graphics.layout import layout_for
-from anchor.avatar.performance import perform
-from anchor.speech.timeline import Phrase, Timeline, Token
+from anchor.avatar import face as face_module, load_avatar, perform
+from anchor.avatar.preview import studio_backdrop
 from anchor.avatar.videoloop import record_idle_loop
+from anchor.export import ClipWriter, ExportPreset
+from anchor.graphics import layout_for
+from anchor.speech.timeline import Phrase, Timeline, Token
 
 FPS = 25
 SECONDS = 10

@@ -25,12 +25,13 @@ import yaml
 from PIL import Image
 
 from anchor.audio import ffmpeg_exe
-from anchor.avatar.pack import load_avatar, studio_backdrop
+from anchor.avatar import load_avatar
 from anchor.avatar.face import find_face
 from anchor.avatar.lipsync import Pose
+from anchor.avatar.preview import studio_backdrop
+from anchor.avatar.videoloop import record_idle_loop
 from anchor.export.probe import probe, read_frames
 from anchor.export.syncheck import measure_sync
-from anchor.avatar.videoloop import record_idle_loop
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -8,7 +8,7 @@ cartoon mascot) each build a rig; how they do it never touches the renderer.
 A lip-sync *method* turns a presenter picture and its face landmarks into
 :class:`FaceParts`: small patches (mouth, eyes) rendered per pose.  Methods are
 chosen by name from the avatar pack (``get_method``): ``warp`` here, ``wav2lip``
-(a neural network, the ``neural`` extra) in :mod:`anchor.wav2lip`.
+(a neural network, the ``neural`` extra) in :mod:`anchor.avatar.wav2lip`.
 
 The ``warp`` method reads the lip, jaw and eyelid curves from the face mesh and
 remaps each pixel column of the lower face (or eye) piecewise-linearly: the
@@ -57,7 +57,7 @@ class Pose:
     mouth_open: float = 0.0  # 0 closed .. 1 widest
     mouth_width: float = 0.0  # -1 rounded .. 1 spread
     blink: float = 0.0  # 0 eyes open .. 1 closed
-    viseme: str = "rest"  # the mouth shape being spoken (anchor.timeline.VISEMES)
+    viseme: str = "rest"  # the mouth shape being spoken (anchor.speech.VISEMES)
     sway: float = 0.0  # head moved sideways, in face heights (+ to the viewer's right)
     nod: float = 0.0  # head lowered, in face heights (+ down)
     roll: float = 0.0  # head tilted, degrees (+ clockwise as seen)

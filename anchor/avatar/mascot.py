@@ -4,7 +4,7 @@ Nothing is loaded from disk: the figure is drawn at three times its final size
 and shrunk, so every edge is smooth at any frame size.  It has a mouth shape for
 every viseme (rest, closed, open, mid, wide, round, teeth; the opening ones in
 three sizes), eyes open, half-closed and shut, and moves like the photo anchor
-(one rigid piece, :class:`anchor.rig.CutoutRig`), plus a little hop while it
+(one rigid piece, :class:`anchor.avatar.rig.CutoutRig`), plus a little hop while it
 talks.  Everything the renderer sees is the same rig protocol as for a photo.
 """
 

@@ -19,7 +19,7 @@ A pack is a folder ``avatars/<id>/`` (or under ``$ANCHOR_AVATARS_DIR``) with an
     motion: 1.0                 # head motion, 0 = none
 
 ``load_avatar`` reads a pack; ``AvatarPack.rig(backdrop)`` prepares it for one
-clip (see :class:`anchor.lipsync.Rig`); ``add_photo_avatar`` makes a new pack
+clip (see :class:`anchor.avatar.lipsync.Rig`); ``add_photo_avatar`` makes a new pack
 from a producer's photo; ``list_avatars`` names them all.
 """
 
@@ -36,14 +36,14 @@ import cv2
 import numpy as np
 import yaml
 
-from ..cache import cache_key, cache_root
 from ..config import read_mapping
 from ..errors import AvatarError
 from ..files import PROJECT_DIR
-from ..graphics import SUPPORTED, layout_for
-from .face import Face, analyse, check_portrait, chroma_matte
+from .face import Face, check_portrait
 from .lipsync import Rig, get_method
-from .rig import CutoutRig, head_transform
+from .photo import DEFAULT_FRAMING, Framing, cut_out_presenter, orientation_of, photo_rig
+from .pictures import cover, hex_rgb, read_picture, write_picture
+from .preview import preview_frame, thumbnail
 
 DEFAULT_AVATAR = "astronaut"
 KINDS = ("photo", "video_loop", "sprite")
@@ -53,16 +53,6 @@ CUTOUTS = ("segment", "chroma", "none")
 
 def avatars_dir() -> Path:
     return Path(os.environ.get("ANCHOR_AVATARS_DIR") or PROJECT_DIR / "avatars")
-
-
-@dataclass(frozen=True)
-class Framing:
-    head_height: float = 0.29  # forehead to chin, as a share of the anchor area's height
-    eye_line: float = 0.34  # eye line from the top of the anchor area, as a share of its height
-
-
-#: framing when a pack says nothing for a frame shape
-DEFAULT_FRAMING = {"vertical": Framing(0.29, 0.34), "landscape": Framing(0.25, 0.30), "square": Framing(0.26, 0.30)}
 
 
 @dataclass(frozen=True)
@@ -113,22 +103,11 @@ class AvatarPack:
             from .videoloop import video_loop_rig
 
             return video_loop_rig(self, behind, self.framing_for(orientation))
-        picture, face = self.cut_out(backdrop.shape[1], backdrop.shape[0], orientation)
-        parts = self.lipsync_method().parts(picture, face)
-        return CutoutRig(picture, behind, parts, **presenter_motion(face, picture.shape, self.motion))
+        return photo_rig(self, behind, orientation)
 
     def cut_out(self, width: int, height: int, orientation: str) -> tuple[np.ndarray, Face]:
         """The presenter framed in a ``width`` x ``height`` anchor area: RGBA picture and face landmarks."""
-        image = self.image()
-        face, matte = analyse(image)
-        if self.background.cutout == "chroma":
-            matte, image = chroma_matte(image, hex_rgb(self.background.chroma_colour))
-        elif self.background.cutout == "none":
-            matte = np.ones(image.shape[:2], np.float32)
-        picture, face = frame_presenter(image, matte, face, width, height, self.framing_for(orientation))
-        if orientation != "vertical":  # the anchor area ends inside the frame: no hard cut through the shoulders
-            soften_sides(picture)
-        return picture, face
+        return cut_out_presenter(self, width, height, orientation)
 
     def behind(self, backdrop: np.ndarray) -> np.ndarray:
         """What shows behind the presenter: the studio, a flat colour or the pack's own image."""
@@ -148,75 +127,7 @@ class AvatarPack:
 
     def thumbnail(self) -> Path:
         """A preview picture of this anchor: the pack's own, or one rendered once into the cache."""
-        if self.preview and (self.folder / self.preview).is_file():
-            return self.folder / self.preview
-        yaml_text = (self.folder / "avatar.yaml").read_bytes()
-        path = cache_root() / "thumbnails" / f"{cache_key('thumbnail', self.id, yaml_text)[:24]}.jpg"
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_picture(path, preview_frame(self))
-        return path
-
-
-def orientation_of(width: int, height: int) -> str:
-    """The frame shape whose layout has an anchor area of this size (else judged by its proportions)."""
-    for w, h in SUPPORTED:
-        box = layout_for(w, h).avatar
-        if (box.w, box.h) == (width, height):
-            return layout_for(w, h).orientation
-    return "landscape" if width > 1.5 * height else "square" if width > height else "vertical"
-
-
-def presenter_motion(face: Face, shape: tuple, amount: float, lift: float = 0.0) -> dict:
-    """CutoutRig keyword arguments moving a presenter about a pivot at the bottom of the area."""
-    if amount <= 0:
-        return {}
-    h = shape[0]
-    head = face.points[[33, 263]].mean(axis=0)
-    pivot = (float(head[0]), float(h))
-    motion = head_transform(pivot, (float(head[0]), float(head[1])), face.height * amount, lift)
-    reach = h - float(head[1])
-    margin = int(0.05 * face.height * amount + np.radians(1.0 * amount) * reach + lift) + 3
-    return {"motion": motion, "margin": margin}
-
-
-def frame_presenter(image: np.ndarray, matte: np.ndarray, face: Face, box_w: int, box_h: int,
-                    framing: Framing) -> tuple[np.ndarray, Face]:
-    """Scale and place the presenter so the head sits where ``framing`` says: RGBA picture and face."""
-    scale = framing.head_height * box_h / face.height
-    if scale < 0.8:  # shrink first by averaging, so fine detail does not alias
-        size = (max(round(image.shape[1] * scale), 1), max(round(image.shape[0] * scale), 1))
-        fx, fy = size[0] / image.shape[1], size[1] / image.shape[0]
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        matte = cv2.resize(matte, size, interpolation=cv2.INTER_AREA)
-        face = Face(face.points * np.float32([fx, fy]))
-        scale = framing.head_height * box_h / face.height
-    eyes_y = float(face.points[[159, 386], 1].mean())
-    centre_x = float(face.points[[234, 454], 0].mean())
-    dx = box_w / 2 - centre_x * scale
-    dy = framing.eye_line * box_h - eyes_y * scale
-    # Keep the picture's bottom edge at or below the area's bottom so the body is never cut mid-frame.
-    dy = max(dy, box_h - image.shape[0] * scale)
-    warp = np.float32([[scale, 0, dx], [0, scale, dy]])
-    size = (box_w, box_h)
-    # Lanczos keeps an enlarged photo crisp; near 1:1 (a video frame) bilinear is as good and 10x faster
-    interpolation = cv2.INTER_LANCZOS4 if scale > 1.25 else cv2.INTER_LINEAR
-    person = cv2.warpAffine(image, warp, size, flags=interpolation, borderMode=cv2.BORDER_REPLICATE)
-    if scale > 1.5:  # an enlarged small photo: restore some crispness
-        person = cv2.addWeighted(person, 1.6, cv2.GaussianBlur(person, (0, 0), 2.0), -0.6, 0)
-    alpha = cv2.warpAffine(matte, warp, size, flags=cv2.INTER_LINEAR, borderValue=0)
-    alpha = cv2.GaussianBlur(alpha, (0, 0), max(scale * 0.6, 0.8))
-    picture = cv2.merge([*cv2.split(person), np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)])
-    return picture, face.scaled(scale, dx, dy)
-
-
-def soften_sides(picture: np.ndarray, share: float = 0.08) -> None:
-    """Fade the presenter's matte out towards the left and right edges of the anchor area (in place)."""
-    w = picture.shape[1]
-    edge = np.minimum(np.arange(w), np.arange(w)[::-1]) / max(share * w, 1.0)
-    ramp = np.clip(edge, 0, 1)
-    ramp = ramp * ramp * (3 - 2 * ramp)
-    picture[..., 3] = (picture[..., 3] * ramp[None, :] + 0.5).astype(np.uint8)
+        return thumbnail(self)
 
 
 # -- reading packs -----------------------------------------------------------
@@ -345,69 +256,10 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", words).strip("-") or "anchor"
 
 
-def preview_frame(pack: AvatarPack) -> np.ndarray:
-    """The anchor at rest in the studio, as in a vertical clip, half size."""
-    backdrop = studio_backdrop(1080, 1920)
-    base = pack.rig(backdrop, "vertical").base
-    return cv2.resize(base, (base.shape[1] // 2, base.shape[0] // 2), interpolation=cv2.INTER_AREA)
-
-
-def studio_backdrop(width: int, height: int) -> np.ndarray:
-    """The default station's studio under the anchor area of a ``width`` x ``height`` frame."""
-    from ..graphics import load_station
-    from ..graphics import studio_background
-    from ..graphics import load_look
-
-    layout = layout_for(width, height)
-    box = layout.avatar
-    studio = studio_background(layout, load_look(None, load_station()))
-    return np.ascontiguousarray(studio[box.y:box.y + box.h, box.x:box.x + box.w])
-
-
-# -- pictures ----------------------------------------------------------------
-
-def read_picture(path: Path) -> np.ndarray:
-    """An image file as RGB uint8, turned upright as the camera recorded it (EXIF orientation)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGB")).copy()
-    except FileNotFoundError:
-        raise AvatarError(f"找不到图片文件：{path}", f"picture not found: {path}") from None
-    except (UnidentifiedImageError, OSError) as e:
-        raise AvatarError(f"无法读取图片：{path}（{e}）", f"cannot read the picture {path}: {e}") from None
-
-
-def write_picture(path: Path, rgb: np.ndarray) -> None:
-    from PIL import Image
-
-    Image.fromarray(rgb).save(path, quality=90, optimize=True)
-
-
-def cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """``image`` scaled to fill ``width`` x ``height``, cropped about its centre."""
-    scale = max(width / image.shape[1], height / image.shape[0])
-    resized = cv2.resize(image, (max(round(image.shape[1] * scale), width), max(round(image.shape[0] * scale), height)),
-                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    y0, x0 = (resized.shape[0] - height) // 2, (resized.shape[1] - width) // 2
-    return np.ascontiguousarray(resized[y0:y0 + height, x0:x0 + width])
-
-
-def hex_rgb(colour: str) -> tuple[int, int, int]:
-    value = colour.strip().lstrip("#")
-    if len(value) == 3:
-        value = "".join(c * 2 for c in value)
-    if not re.fullmatch(r"[0-9a-fA-F]{6}", value):
-        raise ValueError(f"{colour!r} is not a colour like #00b140")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
 def describe(pack: AvatarPack) -> dict:
     """What ``anchor avatars`` shows for a pack."""
     return {"id": pack.id, "name": pack.name, "kind": pack.kind, "lipsync": pack.lipsync,
             "licence": pack.licence, "thumbnail": str(pack.thumbnail())}
 
 
-__all__ = ["AvatarPack", "Framing", "Background", "load_avatar", "list_avatars", "add_photo_avatar", "avatars_dir",
-           "describe"]
+__all__ = ["AvatarPack", "Background", "load_avatar", "list_avatars", "add_photo_avatar", "avatars_dir", "describe"]

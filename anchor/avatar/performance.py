@@ -1,8 +1,8 @@
 """Per-frame performance of the anchor: mouth shapes, blinks, head motion.
 
-Reads the speech :class:`~anchor.timeline.Timeline` (which mouth shape, when)
+Reads the speech :class:`~anchor.speech.Timeline` (which mouth shape, when)
 and the speech audio (how loud each frame is) and returns one
-:class:`~anchor.lipsync.Pose` per video frame.  Pure numpy; no images here.
+:class:`~anchor.avatar.lipsync.Pose` per video frame.  Pure numpy; no images here.
 
 * Mouth: the timeline's visemes when the speech engine gives them, otherwise
   shapes guessed from the characters' pinyin (zh) or the phonemes (en).  Each

@@ -47,7 +47,7 @@ def head_transform(pivot: tuple[float, float], head: tuple[float, float], face_h
 
 
 class CutoutRig:
-    """:class:`~anchor.lipsync.Rig` for a cut-out presenter: ``picture`` (RGBA, the anchor area's size)
+    """:class:`~anchor.avatar.lipsync.Rig` for a cut-out presenter: ``picture`` (RGBA, the anchor area's size)
     over ``backdrop``, ``parts`` pasted per pose, ``motion`` moving the whole presenter."""
 
     def __init__(self, picture: np.ndarray, backdrop: np.ndarray, parts: FaceParts,

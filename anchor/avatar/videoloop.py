@@ -27,6 +27,8 @@ import numpy as np
 from ..errors import AvatarError
 from .face import FaceTracker, chroma_matte, head_motion, person_matte
 from .lipsync import Paste, Pose, Rect, WarpLipSync
+from .photo import frame_presenter, orientation_of, soften_sides
+from .pictures import hex_rgb
 from .rig import over
 
 DEFAULT_FPS = 25  # the clip's frame rate when the poses do not say (they do when speech audio is attached)
@@ -34,8 +36,6 @@ CROSSFADE_SECONDS = 0.5
 
 
 def video_loop_rig(pack, behind: np.ndarray, framing) -> "VideoLoopRig":
-    from .pack import frame_presenter, hex_rgb, orientation_of, soften_sides
-
     frames, source_fps = read_video(pack.folder / pack.source, pack.loop_seconds)
     faces = track_faces(frames, pack.folder / pack.source)
     h, w = behind.shape[:2]
@@ -64,7 +64,7 @@ def video_loop_rig(pack, behind: np.ndarray, framing) -> "VideoLoopRig":
 
 
 class VideoLoopRig:
-    """:class:`~anchor.lipsync.Rig` playing recorded frames in a seamless loop with the mouth pasted in."""
+    """:class:`~anchor.avatar.lipsync.Rig` playing recorded frames in a seamless loop with the mouth pasted in."""
 
     def __init__(self, pictures: list[np.ndarray], faces: list, behind: np.ndarray, parts, source_fps: float,
                  loop: str = "pingpong"):

@@ -11,14 +11,15 @@ import skimage.data
 import yaml
 
 from anchor.avatar import face as fm
-from anchor.avatar.pack import Background, add_photo_avatar, load_avatar, studio_backdrop
-from anchor.errors import AvatarError
 from anchor.avatar.face import find_face
 from anchor.avatar.lipsync import Pose, Rig
 from anchor.avatar.mascot import MOUTHS, MascotParts
+from anchor.avatar.pack import Background, add_photo_avatar, load_avatar
+from anchor.avatar.preview import studio_backdrop
+from anchor.avatar.videoloop import record_idle_loop
+from anchor.errors import AvatarError
 from anchor.export.probe import read_audio, read_frames
 from anchor.export.syncheck import measure_sync
-from anchor.avatar.videoloop import record_idle_loop
 
 SCRIPT = "---\ntitle: 图书馆延长开放\n---\n从今天起，县图书馆每天开放到晚上九点。\n"
 
@@ -204,7 +205,7 @@ def test_head_moves_as_one_piece(astronaut, studio):
 
 
 def test_framing_follows_the_frame_shape(astronaut):
-    from anchor.graphics.layout import layout_for
+    from anchor.graphics import layout_for
 
     box = layout_for(1920, 1080).avatar
     rig = replace(astronaut, motion=0).rig(studio_backdrop(1920, 1080))
@@ -258,7 +259,7 @@ def test_mascot_reads_the_news(tmp_path, anchor_cli):
     assert loud and quiet
     frames = read_frames(video, [i / 25 for i in loud[::3][:6] + quiet[:2]])
     # which of its drawn mouths the mascot shows: open shapes while it talks, a closed one in pauses
-    from anchor.graphics.layout import layout_for
+    from anchor.graphics import layout_for
 
     box = layout_for(1080, 1920).avatar
     parts = load_avatar("mascot").rig(studio_backdrop(1080, 1920)).parts

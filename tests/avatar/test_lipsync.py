@@ -146,7 +146,7 @@ def test_mel_spectrogram_and_one_window_per_frame():
 
 
 def _picture_and_face():
-    from anchor.avatar.pack import load_avatar
+    from anchor.avatar import load_avatar
 
     pack = load_avatar("astronaut")
     return pack.cut_out(540, 500, "vertical")
@@ -188,7 +188,8 @@ def test_checkpoint_from_the_avatar_pack(tiny, tmp_path, monkeypatch):
 
     import yaml
 
-    from anchor.avatar.pack import load_avatar, studio_backdrop
+    from anchor.avatar import load_avatar
+    from anchor.avatar.preview import studio_backdrop
     from anchor.errors import AvatarError
 
     pack = tmp_path / "neural"

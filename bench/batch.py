@@ -55,9 +55,9 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def run_config(workers: int, jobs: int, threads: int, base: Path, work: Path, quick: bool) -> dict:
-    from anchor.jobs.batch import Runner, add_jobs, read_source
+    from anchor.jobs import Runner, add_jobs, read_source
     from anchor.jobs.executors import DaskExecutor
-    from anchor.jobs.store import JobStore
+    from anchor.jobs import JobStore
 
     tag = f"w{workers}"
     executor = DaskExecutor(workers=workers)

@@ -32,7 +32,8 @@ from ..errors import InputError
 from ..jobs import STATES, Job
 from ..script import FORMATS
 from ..version import __version__
-from .service import MAX_SCRIPT_BYTES, RenderService, Upload, web_option_names
+from .intake import MAX_SCRIPT_BYTES, Upload, web_option_names
+from .service import RenderService
 
 PREFIX = "/api/v1"
 FILE_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".srt": "application/x-subrip", ".vtt": "text/vtt",

@@ -208,7 +208,7 @@ def _batch(args) -> int:
 
 
 def _studio(args) -> int:
-    from .ui import serve
+    from .web import serve
 
     serve(args.host, args.port, args.out, args.auth, args.api_key, args.workers, args.scheduler)
     return 0

@@ -1,7 +1,7 @@
-"""The producer studio: a Gradio UI (Chinese at ``/``, English at ``/en``) and the HTTP API, one process.
+"""The producer studio: a Gradio UI (Chinese at ``/``, English at ``/en``), served with the HTTP API in one process.
 
-``serve(host, port, out_dir, ...)`` starts it (``anchor studio`` and ``python app.py``).  The UI is a
-thin layer: every button calls :class:`anchor.service.RenderService` (the job queue and history the
+:func:`anchor.apps.web.serve` starts it (``anchor studio`` and ``python app.py``).  The UI is a
+thin layer: every button calls :class:`anchor.apps.service.RenderService` (the job queue and history the
 HTTP API shares) or the library; errors show as one readable sentence in Chinese and English.
 
 Tabs: 合成 Compose (script editor with the samples, voice with a preview, avatar with thumbnails,
@@ -15,78 +15,17 @@ Offline: analytics are off, no web fonts (the theme names local fonts), no share
 from __future__ import annotations
 
 import functools
-import ipaddress
 import os
-import tempfile
 import time
 from pathlib import Path
 
 from ..errors import AnchorError, InputError
+from .ui_text import STATES, TEXT, _t, job_status
 
 for _name, _value in (("GRADIO_ANALYTICS_ENABLED", "False"), ("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1")):
     os.environ.setdefault(_name, _value)
 
-MAX_UPLOAD = "20mb"
 ASPECTS = ("9:16", "16:9", "1:1")
-FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "sans-serif"]
-
-TEXT = {
-    "title": ("AI 数字人新闻主播 · 制作台", "AI News Anchor · Studio"),
-    "switch": ("[English](/en/)", "[中文](/)"),
-    "compose": ("合成", "Compose"),
-    "avatars": ("主播形象", "Avatars"),
-    "batch": ("批量", "Batch"),
-    "history": ("历史", "History"),
-    "sample": ("示例稿件", "Sample script"),
-    "format": ("格式", "Format"),
-    "script": ("稿件（第一行为标题）", "Script (first line is the headline)"),
-    "voice": ("语音", "Voice"),
-    "voice_preview": ("听一听这个声音", "Hear this voice"),
-    "avatar": ("主播", "Anchor"),
-    "template": ("画面模板", "Template"),
-    "aspects": ("画面比例", "Aspect ratios"),
-    "preset": ("发布平台", "Platform preset"),
-    "none": ("不指定", "none"),
-    "listen": ("试听", "Listen"),
-    "render": ("生成视频", "Render video"),
-    "cancel": ("取消", "Cancel"),
-    "status": ("状态", "Status"),
-    "video": ("成片", "Clip"),
-    "downloads": ("下载（MP4、字幕、封面、JSON）", "Downloads (MP4, SRT, cover, JSON)"),
-    "speech": ("试听（仅语音）", "Listen (speech only)"),
-    "photo": ("照片（JPEG/PNG/WebP）", "Photo (JPEG/PNG/WebP)"),
-    "name": ("主播名字", "Presenter's name"),
-    "licence": ("照片来源与授权", "Photo source and licence"),
-    "check": ("检查照片", "Check the photo"),
-    "check_result": ("检查结果", "Check result"),
-    "preview": ("预览画面", "Preview frame"),
-    "save": ("保存为新主播", "Save as a new anchor"),
-    "files": ("稿件文件或清单（CSV/JSONL/YAML）", "Scripts or a manifest (CSV/JSONL/YAML)"),
-    "start_batch": ("开始批量生成", "Start the batch"),
-    "jobs": ("任务", "Jobs"),
-    "gallery": ("成片封面", "Covers"),
-    "zip": ("全部下载（ZIP）", "Download all (ZIP)"),
-    "refresh": ("刷新", "Refresh"),
-    "pick": ("选择任务", "Pick a job"),
-    "again": ("修改后重新生成", "Render again with changes"),
-    "queued": ("排队中，第 {n} 位", "waiting, number {n} in the queue"),
-    "running": ("{stage} {p:.0%}", "{stage} {p:.0%}"),
-    "done": ("完成，用时 {s:.0f} 秒", "done in {s:.0f} s"),
-    "failed": ("失败：{e}", "failed: {e}"),
-    "cancelled": ("已取消", "cancelled"),
-    "face_ok": ("人脸检查通过：脸高 {h:.0f} 像素，偏转 {yaw:.0f}°，倾斜 {roll:.0f}°",
-                "face check passed: face {h:.0f} px high, turned {yaw:.0f}°, tilted {roll:.0f}°"),
-    "saved": ("已保存主播形象 {id}，可在“合成”中选择", "saved anchor {id}; choose it in Compose"),
-    "columns": (["时间", "名称", "状态", "用时（秒）", "说明"], ["time", "name", "state", "seconds", "note"]),
-}
-STAGES = {"speech": ("语音合成", "speech"), "avatar": ("主播准备", "anchor"), "render": ("画面渲染", "rendering")}
-STATES = {"queued": ("排队", "waiting"), "running": ("生成中", "rendering"), "done": ("完成", "done"),
-          "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled")}
-
-
-def _t(key: str, lang: str, **values):
-    text = TEXT[key][0 if lang == "zh" else 1]
-    return text.format(**values) if values else text
 
 
 def _friendly(fn):
@@ -126,26 +65,14 @@ def _is_generator(fn) -> bool:
     return inspect.isgeneratorfunction(fn)
 
 
-def job_status(job, position: int | None, lang: str) -> str:
-    if job.state == "queued":
-        return _t("queued", lang, n=position or 1)
-    if job.state == "running":
-        stage = STAGES.get(job.stage or "speech", (job.stage, job.stage))[0 if lang == "zh" else 1]
-        return _t("running", lang, stage=stage, p=job.progress)
-    if job.state == "done":
-        return _t("done", lang, s=job.duration or 0)
-    if job.state == "failed":
-        return _t("failed", lang, e=(job.error_zh if lang == "zh" else job.error_en) or "")
-    return _t("cancelled", lang)
-
 
 def build_ui(service, lang: str = "zh"):
-    """The studio's Gradio Blocks in ``lang`` (zh or en), on ``service`` (an anchor.service.RenderService)."""
+    """The studio's Gradio Blocks in ``lang`` (zh or en), on ``service`` (an anchor.apps.service.RenderService)."""
     import gradio as gr
 
     from ..avatar import describe, list_avatars, load_avatar
     from ..export import list_platforms
-    from .service import list_samples
+    from .intake import list_samples
     from ..graphics import list_templates
     from ..speech import voices_table
 
@@ -250,7 +177,7 @@ def build_ui(service, lang: str = "zh"):
 
     @_friendly
     def start_batch(files, voice, avatar, template, aspects, preset):
-        from .service import Upload
+        from .intake import Upload
 
         uploads = [Upload.from_path(f, Path(f).name) for f in (files or [])]
         jobs = service.submit_batch(uploads, options_of(voice, avatar, template, aspects, preset))
@@ -395,76 +322,3 @@ def build_ui(service, lang: str = "zh"):
         pick.change(show_job, pick, [history_video, history_files])
         again.click(render_again, pick, [text, fmt, voice, avatar, template, aspects, preset, tabs])
     return blocks
-
-
-# --------------------------------------------------------------------------- the server
-
-
-def parse_auth(value: str | None) -> tuple[str, str] | None:
-    """``user:password`` -> (user, password); refuses an empty user or password."""
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise InputError("登录账号格式应为 用户名:密码", "authentication must look like user:password")
-    return user, password
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_binding(host: str, auth: tuple[str, str] | None) -> None:
-    """Only 127.0.0.1 may be served without a login: anything else reaches other machines."""
-    if not is_loopback(host) and auth is None:
-        raise InputError(f"在 {host} 上提供服务会让其他电脑访问制作台，请先用 --auth 用户名:密码"
-                         f"（或环境变量 ANCHOR_STUDIO_AUTH）设置登录账号",
-                         f"serving on {host} lets other machines reach the studio: set a login first with "
-                         f"--auth user:password (or the ANCHOR_STUDIO_AUTH environment variable)")
-
-
-def create_app(service, auth: tuple[str, str] | None = None, api_key: str | None = None):
-    """The API with the studio UI mounted on it: Chinese at ``/``, English at ``/en``."""
-    import gradio as gr
-
-    from .api import create_api
-    from ..avatar import avatars_dir
-
-    app = create_api(service, api_key, auth)
-    theme = gr.themes.Soft(font=FONTS, font_mono=["Noto Sans Mono CJK SC", "monospace"])
-    allowed = [str(service.out_dir), str(avatars_dir()), tempfile.gettempdir()]
-    for lang, path in (("en", "/en"), ("zh", "/")):
-        gr.mount_gradio_app(app, build_ui(service, lang), path=path, auth=auth, allowed_paths=allowed,
-                            max_file_size=MAX_UPLOAD, theme=theme, show_error=True, ssr_mode=False,
-                            footer_links=[], pwa=False, mcp_server=False)
-    return app
-
-
-def serve(host: str = "127.0.0.1", port: int = 7860, out_dir: str | os.PathLike = "out/studio",
-          auth: str | None = None, api_key: str | None = None, workers: int = 1, scheduler: str | None = None) -> None:
-    """Run the studio and the API until Ctrl-C."""
-    import sys
-
-    import uvicorn
-
-    from .service import RenderService
-
-    login = parse_auth(auth or os.environ.get("ANCHOR_STUDIO_AUTH"))
-    check_binding(host, login)
-    api_key = api_key or os.environ.get("ANCHOR_API_KEY") or None
-    from .. import pipeline  # noqa: F401  (heavy imports once, on this thread, before any worker thread)
-
-    service = RenderService(out_dir, workers, scheduler)
-    try:
-        app = create_app(service, login, api_key)
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        print(f"制作台 / studio: http://{shown}:{port}/  ·  API: http://{shown}:{port}/api/v1/docs  ·  "
-              f"输出 / output: {service.out_dir}", file=sys.stderr, flush=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-    finally:
-        service.close()

@@ -7,7 +7,7 @@ the process that submitted it and raises :class:`JobCancelled` once the job has 
 cancelled, so a render stops at its next progress report and cleans up after itself.
 
 * ``in-process``: a pool of threads in this process (one by default: a 2-core machine renders
-  one clip at a time).  Models stay loaded between jobs (``anchor.tts.get_engine`` keeps them).
+  one clip at a time).  Models stay loaded between jobs (``anchor.speech.engines.get_engine`` keeps them).
 * ``dask``: one task per Dask worker process at a time (``threads_per_worker=1``), so heavy
   models load once per worker and stay loaded for every later job on it.  ``workers=N`` starts
   a :class:`distributed.LocalCluster` of N processes on this machine; ``scheduler=ADDRESS``

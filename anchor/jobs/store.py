@@ -91,7 +91,7 @@ class Job:
     text: str | None
     fmt: str  # the script format of ``text`` (.txt, .md, .yaml, .json)
     base_dir: str | None  # where media files named in ``text`` are looked up
-    options: dict  # RenderOptions fields by name (see anchor.batch.render_options)
+    options: dict  # RenderOptions fields by name (see anchor.jobs.render_options)
     digest: str  # sha256 of the script and options: a change renders it again
     state: str
     attempts: int

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from anchor.apps.api import create_api
-from anchor.export.probe import probe
 from anchor.apps.service import RenderService
+from anchor.export.probe import probe
 
 SCRIPT = "县图书馆延长开放时间\n从今天起，县图书馆每天开放到晚上九点。\n"
 QUICK = {"aspects": ["1:1"], "lead_in": 0.2, "lead_out": 0.3}

@@ -13,13 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from anchor.apps.intake import MAX_IMAGE_BYTES, Upload, check_script, clean_image, manifest_jobs, script_upload
+from anchor.apps.service import check_photo, save_avatar
+from anchor.apps.web import check_binding, parse_auth
 from anchor.errors import AvatarError, InputError
-from anchor.files import PROJECT_DIR
 from anchor.export.probe import probe
-from anchor.apps.service import (
-    MAX_IMAGE_BYTES, Upload, check_photo, check_script, clean_image, manifest_jobs, save_avatar, script_upload,
-)
-from anchor.apps.ui import check_binding, parse_auth
+from anchor.files import PROJECT_DIR
 
 ROOT = PROJECT_DIR
 CHROMIUM = "/usr/bin/chromium"

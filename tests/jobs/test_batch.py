@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from anchor.jobs.batch import read_source, render_options
 from anchor.errors import InputError
-from anchor.jobs.store import JobStore
 from anchor.export.probe import probe
+from anchor.jobs import JobStore, read_source, render_options
 
 ANCHOR = str(Path(sys.executable).with_name("anchor"))
 

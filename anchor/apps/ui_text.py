@@ -1,0 +1,74 @@
+"""The studio's words in Chinese and English: labels, stage and state names, and a job's status line."""
+
+from __future__ import annotations
+
+TEXT = {
+    "title": ("AI 数字人新闻主播 · 制作台", "AI News Anchor · Studio"),
+    "switch": ("[English](/en/)", "[中文](/)"),
+    "compose": ("合成", "Compose"),
+    "avatars": ("主播形象", "Avatars"),
+    "batch": ("批量", "Batch"),
+    "history": ("历史", "History"),
+    "sample": ("示例稿件", "Sample script"),
+    "format": ("格式", "Format"),
+    "script": ("稿件（第一行为标题）", "Script (first line is the headline)"),
+    "voice": ("语音", "Voice"),
+    "voice_preview": ("听一听这个声音", "Hear this voice"),
+    "avatar": ("主播", "Anchor"),
+    "template": ("画面模板", "Template"),
+    "aspects": ("画面比例", "Aspect ratios"),
+    "preset": ("发布平台", "Platform preset"),
+    "none": ("不指定", "none"),
+    "listen": ("试听", "Listen"),
+    "render": ("生成视频", "Render video"),
+    "cancel": ("取消", "Cancel"),
+    "status": ("状态", "Status"),
+    "video": ("成片", "Clip"),
+    "downloads": ("下载（MP4、字幕、封面、JSON）", "Downloads (MP4, SRT, cover, JSON)"),
+    "speech": ("试听（仅语音）", "Listen (speech only)"),
+    "photo": ("照片（JPEG/PNG/WebP）", "Photo (JPEG/PNG/WebP)"),
+    "name": ("主播名字", "Presenter's name"),
+    "licence": ("照片来源与授权", "Photo source and licence"),
+    "check": ("检查照片", "Check the photo"),
+    "check_result": ("检查结果", "Check result"),
+    "preview": ("预览画面", "Preview frame"),
+    "save": ("保存为新主播", "Save as a new anchor"),
+    "files": ("稿件文件或清单（CSV/JSONL/YAML）", "Scripts or a manifest (CSV/JSONL/YAML)"),
+    "start_batch": ("开始批量生成", "Start the batch"),
+    "jobs": ("任务", "Jobs"),
+    "gallery": ("成片封面", "Covers"),
+    "zip": ("全部下载（ZIP）", "Download all (ZIP)"),
+    "refresh": ("刷新", "Refresh"),
+    "pick": ("选择任务", "Pick a job"),
+    "again": ("修改后重新生成", "Render again with changes"),
+    "queued": ("排队中，第 {n} 位", "waiting, number {n} in the queue"),
+    "running": ("{stage} {p:.0%}", "{stage} {p:.0%}"),
+    "done": ("完成，用时 {s:.0f} 秒", "done in {s:.0f} s"),
+    "failed": ("失败：{e}", "failed: {e}"),
+    "cancelled": ("已取消", "cancelled"),
+    "face_ok": ("人脸检查通过：脸高 {h:.0f} 像素，偏转 {yaw:.0f}°，倾斜 {roll:.0f}°",
+                "face check passed: face {h:.0f} px high, turned {yaw:.0f}°, tilted {roll:.0f}°"),
+    "saved": ("已保存主播形象 {id}，可在“合成”中选择", "saved anchor {id}; choose it in Compose"),
+    "columns": (["时间", "名称", "状态", "用时（秒）", "说明"], ["time", "name", "state", "seconds", "note"]),
+}
+STAGES = {"speech": ("语音合成", "speech"), "avatar": ("主播准备", "anchor"), "render": ("画面渲染", "rendering")}
+STATES = {"queued": ("排队", "waiting"), "running": ("生成中", "rendering"), "done": ("完成", "done"),
+          "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled")}
+
+
+def _t(key: str, lang: str, **values):
+    text = TEXT[key][0 if lang == "zh" else 1]
+    return text.format(**values) if values else text
+
+
+def job_status(job, position: int | None, lang: str) -> str:
+    if job.state == "queued":
+        return _t("queued", lang, n=position or 1)
+    if job.state == "running":
+        stage = STAGES.get(job.stage or "speech", (job.stage, job.stage))[0 if lang == "zh" else 1]
+        return _t("running", lang, stage=stage, p=job.progress)
+    if job.state == "done":
+        return _t("done", lang, s=job.duration or 0)
+    if job.state == "failed":
+        return _t("failed", lang, e=(job.error_zh if lang == "zh" else job.error_en) or "")
+    return _t("cancelled", lang)

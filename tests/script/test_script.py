@@ -3,7 +3,7 @@ import json
 import pytest
 
 from anchor.errors import ScriptError
-from anchor.script.parse import LowerThird, detect_language, load_script, parse_script
+from anchor.script import LowerThird, detect_language, load_script, parse_script
 
 
 def write(tmp_path, name, text):
@@ -106,7 +106,7 @@ def test_listed_cues_in_yaml(tmp_path):
 
 
 def test_split_stories(tmp_path):
-    from anchor.script.parse import split_stories
+    from anchor.script import split_stories
 
     s = load_script(write(tmp_path, "b.md", "---\ntitle: 今日要闻\n---\n开场。\n\n## 第一条\n[滚动字幕: 热线]\n"
                           "一的正文。\n\n一的第二段。\n\n## 第二条\n二的正文。\n"))

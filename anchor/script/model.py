@@ -1,0 +1,68 @@
+"""What a parsed news script is: the text to read, its headline and the producer's cues."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+LANGUAGES = ("zh", "en")
+FORMATS = (".txt", ".md", ".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class LowerThird:
+    name: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class BRoll:
+    """Pictures shown while a paragraph is read: an image (slow Ken Burns move) or a muted video clip."""
+
+    path: Path
+    mode: str = "pip"  # "full" (whole frame) or "pip" (a window beside the anchor)
+    start: float = 0.0  # video only: where in the file to start (seconds)
+    end: float | None = None  # video only: where to stop; the part is looped to fill the paragraph
+
+
+@dataclass(frozen=True)
+class ScriptCue:
+    """A production direction attached to one paragraph of the body (0-based ``paragraph``).
+
+    ``kind`` is "broll" (``value`` a :class:`BRoll`), "lower_third" (a :class:`LowerThird`,
+    shown from the paragraph's start for ``seconds``) or "ticker" (the ticker's new text).
+    """
+
+    paragraph: int
+    kind: str
+    value: object
+    seconds: float = 6.0
+    source: str = ""  # the cue as the producer wrote it, for error messages
+
+
+@dataclass(frozen=True)
+class Music:
+    path: Path
+    volume_db: float = -18.0  # music level where nobody speaks, relative to full scale before mastering
+
+
+@dataclass(frozen=True)
+class Script:
+    title: str
+    body: str
+    language: str
+    voice: str | None = None
+    avatar: str | None = None
+    lower_third: LowerThird | None = None
+    stem: str = "script"
+    template: str | None = None  # graphics template name (see anchor/templates) or a YAML path
+    ticker: str | None = None  # scrolling ticker text for the whole clip
+    music: Music | None = None
+    cues: tuple[ScriptCue, ...] = ()
+    stories: tuple[tuple[int, str], ...] = ()  # (first paragraph, headline) of each "## " story
+    recording: Path | None = None  # a producer's own reading of the body (WAV/MP3), used instead of a voice
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in re.split(r"\n\s*\n", self.body) if p.strip()]

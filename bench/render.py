@@ -90,31 +90,28 @@ def graphics_cost(script: Path) -> tuple[float, float, int]:
     from dataclasses import replace
 
     from anchor import pipeline
-    from anchor.render.compose import compose_frames
-    from anchor.graphics.layers import SpriteLayer, Z_SUBTITLES
-    from anchor.graphics.overlays import subtitle_sprite
-    from anchor.avatar.performance import perform
-    from anchor.script.parse import load_script
-    from anchor.speech.synthesis import synthesize
+    from anchor.avatar import perform
+    from anchor.graphics import build_cues, layout_for
+    from anchor.render import compose_frames, plan_story, scene_layers, speech_track, studio_set, subtitle_layers
+    from anchor.script import load_script
+    from anchor.speech import synthesize
 
     story = load_script(script)
     story = replace(story, ticker=story.ticker or "预约电话：12345 · 开放时间每天9:00-17:00")
     job = pipeline._prepare(story, pipeline.RenderOptions())
-    layout = pipeline.layout_for(1080, 1920)
-    backdrop = pipeline.studio_background(layout, job.look)
+    layout = layout_for(1080, 1920)
+    backdrop, rig = studio_set(layout, job.look, job.avatars[0])
     box = layout.avatar
-    rig = job.avatars[0].rig(np.ascontiguousarray(backdrop[box.y:box.bottom, box.x:box.right]))
     speech = synthesize(story, job.voices[0])
-    timing = pipeline._timing(story, speech, job.look, job, 25)
+    plan = plan_story(story, speech, job.look, 25, job.options.lead_in, job.options.lead_out)
+    timing = plan.timing
     timeline = speech.timeline.shifted(timing.speech_at)
-    track = np.zeros(round(timing.duration * 48000), np.float32)
-    pipeline.place(track, speech.samples, round(timing.speech_at * 48000))
+    track = speech_track(speech.samples, timing, 48000)
     performance = perform(timeline, story.language, timing.n_frames, 25, track, 48000, 1)
-    cues = pipeline.build_cues(timeline, story.language)
-    plan = pipeline._plan(story, timing, job.look)
-    layers = [layer for layer in pipeline._layers(story, layout, job.look, timing, plan)
+    cues = build_cues(timeline, story.language)
+    layers = [layer for layer in scene_layers(story, layout, job.look, plan)
               if type(layer).__name__ != "Stinger"]  # the title cards are not per-frame graphics
-    subtitles = [SpriteLayer(s, Z_SUBTITLES) for c in cues if (s := subtitle_sprite(c, layout, job.look))]
+    subtitles = list(subtitle_layers(cues, layout, job.look, story.language))
 
     def run(layers, later) -> float:
         started = time.perf_counter()

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from anchor.pipeline import RenderOptions, render
 from anchor.export.probe import read_frames
+from anchor.pipeline import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"news": "science-fair-zh.md", "service": "water-notice-zh.md"}

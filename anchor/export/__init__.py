@@ -1,5 +1,18 @@
+"""The export stage: frames and sound -> the files a newsroom publishes.
+
+- ``writer``: H.264/AAC MP4 through the ffmpeg binary (:class:`ClipWriter`, :class:`ExportPreset`);
+- ``presets``: platform presets (Douyin, Kuaishou, Channels, Bilibili, broadcast) and the
+  encoder settings per aspect;
+- ``sidecars``: a finished :class:`Clip`'s files: subtitles (SRT, WebVTT), the cover JPEG, the metadata JSON;
+- ``aigc``: the implicit AI-generated label (the ``AIGC`` tag of 《人工智能生成合成内容标识办法》);
+- ``probe``: reading a finished file back (streams, frames, audio) without ffprobe;
+- ``syncheck``: how well a finished clip's mouth follows its sound.
+"""
+
 from .aigc import aigc_json, aigc_label
-from .presets import Platform, list_platforms, load_platform
+from .presets import Platform, export_settings, list_platforms, load_platform
+from .sidecars import Clip, file_entry, to_srt, to_vtt, write_cover, write_metadata, write_subtitles
 from .writer import ClipWriter, ExportPreset
 
-__all__ = ["ClipWriter", "ExportPreset", "Platform", "aigc_json", "aigc_label", "list_platforms", "load_platform"]
+__all__ = ["Clip", "ClipWriter", "ExportPreset", "Platform", "aigc_json", "aigc_label", "export_settings", "file_entry",
+           "list_platforms", "load_platform", "to_srt", "to_vtt", "write_cover", "write_metadata", "write_subtitles"]

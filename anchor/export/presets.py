@@ -1,4 +1,4 @@
-"""Platform presets (``anchor/presets.yaml``): frame rate, bitrate cap, loudness and upload limits
+"""Platform presets (``anchor/export/presets.yaml``): frame rate, bitrate cap, loudness and upload limits
 for Douyin, Kuaishou, WeChat Channels, Bilibili and broadcast TV."""
 
 from __future__ import annotations
@@ -42,6 +42,34 @@ class Platform:
             out.append(f"{aspect} 视频大小 {megabytes:.0f} MB，超过{self.title}的上限 {self.max_megabytes:.0f} MB / "
                        f"the {aspect} clip is {megabytes:.0f} MB, over {self.title}'s limit of {self.max_megabytes:.0f} MB")
         return out
+
+
+def export_settings(aspects, platform: Platform | None, base: ExportPreset) -> dict[str, ExportPreset]:
+    """The encoder settings per aspect: the platform's, else ``base`` at each aspect's frame size.
+
+    ``aspects`` are checked first (9:16, 16:9, 1:1; duplicates dropped, order kept).
+    """
+    out = {}
+    for name in _aspects(aspects):
+        width, height = aspect_size(name)
+        out[name] = platform.export(name, base) if platform else replace(base, width=width, height=height)
+    return out
+
+
+def _aspects(names) -> tuple[str, ...]:
+    out = []
+    for name in names:
+        name = name.strip()
+        try:
+            aspect_size(name)
+        except ValueError:
+            raise InputError(f"不支持的画面比例 {name}（可用：9:16、16:9、1:1）",
+                             f"unsupported aspect {name!r}; use 9:16, 16:9 or 1:1") from None
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise InputError("没有指定画面比例", "no aspect ratio given")
+    return tuple(out)
 
 
 def list_platforms() -> list[Platform]:

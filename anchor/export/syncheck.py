@@ -1,13 +1,13 @@
 """Measured lip sync: does the mouth in a rendered clip open when its audio is loud?
 
-Reads an MP4 back (PyAV, :mod:`anchor.probe`), follows the face through every
+Reads an MP4 back (PyAV, :mod:`anchor.export.probe`), follows the face through every
 frame with the landmark model, takes the gap between the inner lips (as a share
 of the face height) as the mouth opening, and correlates it with the audio's
 loudness under each frame over lags of up to ±10 frames.  The lag with the
 highest correlation is how late the audio is against the picture: 0 for a clip
 in sync, +4 for a copy whose audio was delayed by 160 ms at 25 fps.
 
-    python -m anchor.syncheck clip.mp4
+    python -m anchor.export.syncheck clip.mp4
 """
 
 from __future__ import annotations

@@ -1,4 +1,19 @@
-from .compose import compose_frames
-from .mix import load_audio, mix_music, place
+"""The render stage: a story's script, speech, look and anchor -> its frames and its sound.
 
-__all__ = ["compose_frames", "load_audio", "mix_music", "place"]
+- ``plan``: where the speech, stingers, lower thirds, ticker texts and B-roll sit on the
+  clip's clock (:func:`plan_story` -> :class:`Plan`), once per story for every aspect;
+- ``scene``: that plan laid out for one aspect: the studio with its anchor, the timed
+  layers, the subtitles as they come up, the cover picture;
+- ``compose``: every frame from the anchor's performance and the layers, redrawing only
+  dirty rectangles;
+- ``mix``: the clip's sound (speech on the clock, the idents' sound, a ducked music bed).
+"""
+
+from .compose import compose_frames
+from .mix import clip_mix, load_audio, mix_music, place, speech_track
+from .plan import Plan, Timing, paragraph_spans, plan_story, stinger_seconds
+from .scene import check_broll, cover_frame, scene_layers, studio_set, subtitle_layers
+
+__all__ = ["Plan", "Timing", "check_broll", "clip_mix", "compose_frames", "cover_frame", "load_audio", "mix_music",
+           "paragraph_spans", "place", "plan_story", "scene_layers", "speech_track", "stinger_seconds", "studio_set",
+           "subtitle_layers"]

@@ -18,6 +18,8 @@ from scipy.ndimage import binary_closing
 
 from ..audio import measure_loudness
 from ..errors import InputError
+from ..graphics import Look
+from .plan import Timing
 
 DUCK_DB = -12.0  # music under speech, relative to the music where nobody speaks
 ATTACK_S = 0.15  # how quickly the music dips when the anchor starts
@@ -134,3 +136,26 @@ def place(track: np.ndarray, sound: np.ndarray, at_sample: int) -> None:
     if take > 0:
         track[at_sample:at_sample + take] += sound[:take]
 
+
+
+def speech_track(samples: np.ndarray, timing: Timing, rate: int) -> np.ndarray:
+    """The speech alone on the clip's clock: silence, then the speech from ``timing.speech_at``."""
+    track = np.zeros(round(timing.duration * rate), np.float32)
+    place(track, samples, round(timing.speech_at * rate))
+    return track
+
+
+def clip_mix(speech_track: np.ndarray, look: Look, timing: Timing, music: np.ndarray | None, music_db: float,
+             rate: int) -> np.ndarray:
+    """The clip's sound: the speech track with the station idents' own sound and the music bed under it."""
+    mix = speech_track.copy()
+    for which, at in (("intro", 0.0), ("outro", timing.outro_at)):
+        video = look.stinger_video(which)
+        if video is not None:
+            try:
+                place(mix, load_audio(video), round(at * rate))
+            except InputError:
+                pass  # a silent ident: nothing to add
+    if music is not None:
+        mix = mix_music(mix, rate, music, music_db)
+    return mix

@@ -8,12 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from anchor.export.aigc import KEYS, aigc_json, aigc_label, parse_aigc
 from anchor.audio import measure_loudness
 from anchor.errors import RenderError
+from anchor.export.aigc import KEYS, aigc_json, aigc_label, parse_aigc
+from anchor.export.probe import is_faststart, probe, read_audio, read_frames
 from anchor.export.writer import ClipWriter, ExportPreset, encode_floor, encoder_command
 from anchor.files import atomic_output, write_text_atomic
-from anchor.export.probe import is_faststart, probe, read_audio, read_frames
 
 FPS = 25
 W, H = 1080, 1920

@@ -18,6 +18,11 @@ Digits the FSTs leave behind in Chinese text (e.g. inside 5G) are read digit by
 digit, so no engine ever meets a bare digit.  A few patterns the FSTs misread
 are rewritten first: ranges (5%-8%, 10%～15%, 22:00-6:00, 3~5 -> 到; English
 3-5 -> "3 to 5") and English phone numbers (555-0134, read digit by digit).
+The Chinese rewrites (phone numbers in groups, 1 as 幺, plates, IDs, units,
+year and date ranges, fractions, scores, ‰, web addresses) are in
+:mod:`.readings_zh`; English also reads decades (1990s -> nineteen nineties),
+"call 911" digit by digit, and cents with the whole dollars.
+The corpus in ``tests/data/readings_*.tsv`` holds the readings every change must keep.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..cache import cache_root
+from .readings_zh import after_fst, before_fst
 
 _ZH_OPTIONS = dict(full_to_half=False, remove_interjections=False, remove_erhua=False, traditional_to_simple=True)
 _ZH_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
@@ -58,13 +64,14 @@ _RANGE_DASH = r"\s*[-~～—–]\s*"
 
 
 def _normalize_zh(text: str) -> str:
+    text = before_fst(text)  # phone numbers, plates, units, year ranges, fractions, ... (readings_zh.py)
     # "CCTV-1", "G-20": a hyphen between letters and digits is a dash, not a minus sign
     text = re.sub(r"(?<=[A-Za-z])-(?=\d)", " ", text)
     # ranges the FSTs misread: 5%-8% (百分之五百分之负八), 10%～15%, 22:00-次日6:00, 3~5
     text = re.sub(r"(\d%|\d％)" + _RANGE_DASH + r"(?=\d)", r"\1到", text)
     text = re.sub(r"(\d{1,2}[:：]\d{2})" + _RANGE_DASH, r"\1到", text)
     text = re.sub(r"(?<=\d)\s*[~～]\s*(?=\d)", "到", text)
-    out = _zh_normalizer().normalize(text)
+    out = after_fst(_zh_normalizer().normalize(text))
     return re.sub(r"\d", lambda m: _ZH_DIGITS[m.group()], out)
 
 
@@ -128,6 +135,13 @@ def _en_digits(number: str) -> str:
 
 def _normalize_en(text: str) -> str:
     text = _EN_PHONE.sub(lambda m: _en_digits(m.group()), text)
+    # "call 911": short service numbers are dialled digit by digit
+    text = re.sub(r"(?i)\b(call|dial|ring|phone)(\s+)(\d{3,5})\b", lambda m: m.group(1) + m.group(2) + _en_digits(m.group(3)), text)
+    # decades: 1990s -> nineteen nineties (wetext says "one thousand nine hundred and ninety seconds")
+    text = re.sub(r"(?<![\d'])(\d\d)?(\d)0s\b", _en_decade, text)
+    # 9:05 a.m. -> 9:05 AM (wetext drops the sentence's full stop after "a.m.")
+    text = re.sub(r"\b([ap])\.m\.(?=\s*$|\s+[A-Z])", lambda m: m.group(1).upper() + "M.", text)  # ends the sentence
+    text = re.sub(r"\b([ap])\.m\.", lambda m: m.group(1).upper() + "M", text)
     # 3-5 days: a range (wetext reads "5 d" as daltons); ISO dates (2024-10-01) are left to the FSTs
     text = re.sub(r"(?<![\d-])(\d{1,4}(?:\.\d+)?)\s*[-–]\s*(\d{1,4}(?:\.\d+)?)(?![\d-])", r"\1 to \2", text)
     # comma-grouped numbers are quantities, never years: 1,200 -> one thousand two hundred
@@ -136,12 +150,13 @@ def _normalize_en(text: str) -> str:
 
     def dollars(m: re.Match) -> str:
         whole, cents = int(m.group(1)), int(m.group(2))
-        out = f"{whole} dollar{'s' if whole != 1 else ''}"
-        return out + (f" and {cents} cent{'s' if cents != 1 else ''}" if cents else "")
+        out = f"{_en_cardinal(whole)} dollar{'s' if whole != 1 else ''}"
+        return out + (f" and {_en_cardinal(cents)} cent{'s' if cents != 1 else ''}" if cents else "")
 
     text = re.sub(r"\$(\d+)\.(\d\d)\b", dollars, re.sub(r"(?<=\$\d)(\d{0,2}),(?=\d{3})", r"\1", text))
     out = _en_normalizer().normalize(text)
     out = re.sub(r"\s+([,.;:!?])", r"\1", out)  # "march , twenty" -> "march, twenty"
+    out = re.sub(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) o (?=\w)", r"\1 oh ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
@@ -151,6 +166,15 @@ def _en_normalizer():
 
     _quiet_wetext()
     return Normalizer()  # the shipped English FSTs are fine as they are
+
+
+def _en_decade(m: re.Match) -> str:
+    """1990s -> nineteen nineties, 2020s -> twenty twenties, 2000s -> two thousands, 80s -> eighties."""
+    century, tens = m.group(1), int(m.group(2))
+    if century and tens == 0:
+        return _en_cardinal(int(century + "00")) + "s" if century.endswith("0") else _en_cardinal(int(century)) + " hundreds"
+    word = "tens" if tens == 1 else _TENS[tens][:-1] + "ies"
+    return (_en_cardinal(int(century)) + " " if century else "") + word
 
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "

@@ -1,14 +1,16 @@
 """Line breaking for subtitles, headlines and title cards: the fewest balanced lines of a given width,
-broken between words (jieba for Chinese, whole Latin words and numbers), never before closing or after
-opening punctuation, preferring breaks after a comma or full stop."""
+broken between words (:func:`anchor.speech.segment`: jieba with the news dictionary and the station's and
+script's words; whole Latin words and numbers with their units), never before closing or after opening
+punctuation, preferring breaks after a comma or full stop, then the most even lines."""
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import unicodedata
-from functools import lru_cache
+from typing import Iterable
+
+from ..speech import jieba_words, segment
 
 ZH_CHARS_PER_LINE = 16
 EN_CHARS_PER_LINE = 42
@@ -35,33 +37,14 @@ def _limit(language: str, max_chars: int | None) -> int:
     return max_chars or EN_CHARS_PER_LINE
 
 
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-
-
-@lru_cache(maxsize=1)
-def _segmenter():
-    """jieba's Chinese word segmenter (its dictionary ships in the package), caching in anchor's cache folder."""
-    import jieba
-
-    from ..cache import cache_root
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    folder = cache_root() / "jieba"
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer.tmp_dir = str(folder)
-    return tokenizer
-
-
-def _units(text: str) -> list[str]:
-    """Split into unbreakable units: a Chinese word (jieba), or a Latin word/number, with punctuation
-    glued on, so a line never breaks inside a word.
+def _units(text: str, words: Iterable[str] = ()) -> list[str]:
+    """Split into unbreakable units: a word (:func:`anchor.speech.segment`: jieba, the news dictionary,
+    station and script ``words``, numbers with their units, whole Latin words), with punctuation glued on,
+    so a line never breaks inside a word.
 
     Trailing spaces stay on the unit they follow (they vanish at line ends).
     """
-    raw = []
-    for run in re.findall(f"\\s+|[^\\s{_CJK}]+|[{_CJK}]+", text):
-        raw += _segmenter().lcut(run, HMM=True) if re.match(f"[{_CJK}]", run) else [run]
+    raw = segment(text, tuple(words))
     units: list[str] = []
     for tok in raw:
         if tok.isspace():
@@ -102,12 +85,15 @@ def _split_long_units(units: list[str], limit: int) -> list[str]:
         if text_width(unit.rstrip()) <= limit:
             out.append(unit)
             continue
+        # a run of words wider than a line (新时代文明实践中心 at 8 characters): at jieba's words inside it,
+        # characters only where one of those is still too wide
+        parts = [x for tok in jieba_words(unit) for x in (tok if text_width(tok.rstrip()) > limit else [tok])]
         piece = ""
-        for ch in unit:
-            if piece and text_width(piece + ch) > limit:
+        for part in parts:
+            if piece and text_width(piece + part.rstrip()) > limit:
                 out.append(piece)
                 piece = ""
-            piece += ch
+            piece += part
         if piece:
             out.append(piece)
     return out
@@ -160,15 +146,15 @@ def _wrap_units(units: list[str], limit: int) -> list[str]:
     return lines[::-1]
 
 
-def wrap_text(text: str, language: str, max_chars: int | None = None) -> list[str]:
+def wrap_text(text: str, language: str, max_chars: int | None = None, words: Iterable[str] = ()) -> list[str]:
     """Wrap ``text`` into balanced lines of at most ``max_chars`` (Chinese characters for ``zh``,
     Latin characters otherwise; a Latin character counts as half a Chinese one).
 
     Returns every line needed (possibly more than two); :func:`build_cues` splits long
-    text into several cues.
+    text into several cues.  ``words`` are kept whole (lower-third names, programme names).
     """
     text = _normalise(text, language)
-    return _wrap_units(_units(text), _limit(language, max_chars))
+    return _wrap_units(_units(text, words), _limit(language, max_chars))
 
 
 def _normalise(text: str, language: str) -> str:

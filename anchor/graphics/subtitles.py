@@ -6,8 +6,10 @@ Newsroom conventions followed here:
 * about 16 Chinese characters (or ~42 Latin characters) per line, at most two
   lines per cue; longer phrases become several cues, timed by their tokens;
 * lines are balanced (a 20-character phrase becomes 10 + 10, not 16 + 4) and
-  never start with closing punctuation or end with opening punctuation; Latin
-  words and numbers are never split;
+  never start with closing punctuation or end with opening punctuation;
+* no line and no cue boundary falls inside a word (:func:`anchor.speech.segment`:
+  jieba, the news dictionary, the station's ``words:`` and the script's own terms
+  passed in as ``words``); numbers keep their units, Latin words stay whole;
 * no ， 。 、 ； at the end of a line (？ ！ and quotes stay);
 * cues are monotonic and non-overlapping, run from their first spoken token to
   the next cue (short pauses are bridged), and last at least 0.5 s where the
@@ -20,8 +22,10 @@ import math
 import re
 from dataclasses import dataclass
 
+from typing import Iterable
+
 from ..speech import Phrase, Timeline
-from .linebreak import _PAUSE_PUNCT, _limit, _normalise, _split_long_units, _units, _wrap_units, text_width, wrap_text
+from .linebreak import _CLOSING, _PAUSE_PUNCT, _limit, _normalise, _split_long_units, _units, _wrap_units, text_width
 
 MAX_LINES = 2
 MIN_CUE_SECONDS = 0.5
@@ -64,6 +68,7 @@ class _Piece:
     sentence_end: bool
     first_of_phrase: bool
     last_of_phrase: bool
+    units: list[str]  # the words of ``text``, as segmented in the whole phrase
 
 
 def _speakable(ch: str) -> bool:
@@ -99,11 +104,12 @@ def _time_mapper(phrase: Phrase, text: str):
     return at
 
 
-def _split_phrase(text: str, language: str, limit: int) -> list[tuple[int, int]]:
-    """Character spans of ``text`` that each fit in two lines, balanced, breaking at punctuation when near."""
-    units = _split_long_units(_units(text), limit)
+def _split_phrase(units: list[str], limit: int) -> list[list[str]]:
+    """``units`` in groups that each fit in two lines, balanced, breaking at punctuation when near
+    (a cue boundary is a word boundary)."""
+    units = _split_long_units(units, limit)
     if len(_wrap_units(units, limit)) <= MAX_LINES:
-        return [(0, len(text))]
+        return [units]
     widths = [text_width(u) for u in units]
     total = sum(widths)
     n = math.ceil(len(_wrap_units(units, limit)) / MAX_LINES)
@@ -127,12 +133,7 @@ def _split_phrase(text: str, language: str, limit: int) -> list[tuple[int, int]]
         if all(g and len(_wrap_units(g, limit)) <= MAX_LINES for g in groups) or n >= len(units):
             break
         n += 1
-    spans, pos = [], 0
-    for g in groups:
-        length = len("".join(g))
-        spans.append((pos, pos + length))
-        pos += length
-    return spans
+    return groups
 
 
 def _is_sentence_end(text: str) -> bool:
@@ -145,29 +146,52 @@ def _join(a: str, b: str, language: str) -> str:
     return a.rstrip() + " " + b.lstrip()
 
 
-def _fits(text: str, language: str, limit: int) -> bool:
-    return len(_wrap_units(_units(text), limit)) <= MAX_LINES
+def _join_units(a: list[str], b: list[str], joined: str) -> list[str]:
+    """The units of two pieces whose texts :func:`_join` made ``joined`` (a space between them or none)."""
+    a, b = list(a), list(b)
+    a[-1] = a[-1].rstrip()
+    b[0] = b[0].lstrip()
+    if len(joined) > len("".join(a)) + len("".join(b)):
+        a[-1] += " "
+    elif b[0][:1] in _CLOSING:  # closing punctuation may not start a line
+        a[-1] += b.pop(0)
+    return a + [u for u in b if u]
 
 
-def build_cues(timeline: Timeline, language: str) -> list[Cue]:
-    """Subtitle cues (1-2 lines each) for every phrase of ``timeline``."""
+def _fits(units: list[str], limit: int) -> bool:
+    return len(_wrap_units(units, limit)) <= MAX_LINES
+
+
+def _strip_group(group: list[str]) -> list[str]:
+    group = list(group)
+    group[0], group[-1] = group[0].lstrip(), group[-1].rstrip()
+    return [u for u in group if u]
+
+
+def build_cues(timeline: Timeline, language: str, words: Iterable[str] = ()) -> list[Cue]:
+    """Subtitle cues (1-2 lines each) for every phrase of ``timeline``; ``words`` (the script's names and
+    terms) are never broken across lines or cues."""
     limit = _limit(language, None)
+    words = tuple(words)
     pieces: list[_Piece] = []
     for phrase in sorted(timeline.phrases, key=lambda p: p.start):
         text = _normalise(phrase.display, language)
         if not any(_speakable(c) for c in text):
             continue
         at = _time_mapper(phrase, text)
-        spans = _split_phrase(text, language, limit)
+        groups = _split_phrase(_units(text, words), limit)
+        spans, pos = [], 0
+        for g in groups:
+            spans.append((pos, pos + len("".join(g))))
+            pos += len("".join(g))
         first_start = phrase.tokens[0].start if phrase.tokens else phrase.start
         starts = [first_start] + [max(first_start, at(a)) for a, _ in spans[1:]]
         phrase_end = max(phrase.end, phrase.tokens[-1].end if phrase.tokens else phrase.end)
         for k, (a, b) in enumerate(spans):
             end = starts[k + 1] if k + 1 < len(spans) else phrase_end
             chunk = text[a:b].strip()
-            pieces.append(
-                _Piece(starts[k], max(end, starts[k]), chunk, _is_sentence_end(chunk), k == 0, k == len(spans) - 1)
-            )
+            pieces.append(_Piece(starts[k], max(end, starts[k]), chunk, _is_sentence_end(chunk), k == 0,
+                                 k == len(spans) - 1, _strip_group(groups[k])))
 
     # merge short neighbours of the same sentence when they fit in two lines
     merged: list[_Piece] = []
@@ -175,17 +199,19 @@ def build_cues(timeline: Timeline, language: str) -> list[Cue]:
         if merged:
             prev = merged[-1]
             joined = _join(prev.text, piece.text, language)
+            units = _join_units(prev.units, piece.units, joined)
             short = (prev.end - prev.start) < SHORT_CUE_SECONDS or (piece.end - piece.start) < SHORT_CUE_SECONDS
-            one_line = len(_wrap_units(_units(joined), limit)) == 1
+            one_line = len(_wrap_units(units, limit)) == 1
             if (
                 not prev.sentence_end
                 and prev.last_of_phrase
                 and piece.first_of_phrase
                 and piece.start - prev.end < BRIDGE_GAP_SECONDS
                 and (short or one_line)
-                and _fits(joined, language, limit)
+                and _fits(units, limit)
             ):
-                merged[-1] = _Piece(prev.start, max(prev.end, piece.end), joined, piece.sentence_end, prev.first_of_phrase, piece.last_of_phrase)
+                merged[-1] = _Piece(prev.start, max(prev.end, piece.end), joined, piece.sentence_end,
+                                    prev.first_of_phrase, piece.last_of_phrase, units)
                 continue
         merged.append(piece)
 
@@ -198,8 +224,10 @@ def build_cues(timeline: Timeline, language: str) -> list[Cue]:
                 if 0 <= j < len(merged):
                     a, b = (merged[j], p) if j < i else (p, merged[j])
                     joined = _join(a.text, b.text, language)
-                    if _fits(joined, language, limit) and b.start - a.end < BRIDGE_GAP_SECONDS:
-                        merged[min(i, j)] = _Piece(a.start, max(a.end, b.end), joined, b.sentence_end, a.first_of_phrase, b.last_of_phrase)
+                    units = _join_units(a.units, b.units, joined)
+                    if _fits(units, limit) and b.start - a.end < BRIDGE_GAP_SECONDS:
+                        merged[min(i, j)] = _Piece(a.start, max(a.end, b.end), joined, b.sentence_end,
+                                                   a.first_of_phrase, b.last_of_phrase, units)
                         del merged[max(i, j)]
                         i = max(0, min(i, j) - 1)
                         break
@@ -231,7 +259,7 @@ def build_cues(timeline: Timeline, language: str) -> list[Cue]:
 
     cues = []
     for (start, end), piece in zip(times, merged):
-        lines = tuple(line for line in (_strip_line(x) for x in wrap_text(piece.text, language)) if line)
+        lines = tuple(line for line in (_strip_line(x) for x in _wrap_units(piece.units, limit)) if line)
         if lines and end > start:
             cues.append(Cue(round(start, 3), round(end, 3), lines))
     return cues

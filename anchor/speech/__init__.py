@@ -7,6 +7,7 @@ Modules:
 * ``voices`` - voice presets (``voices/<name>.yaml``): engine, language, speed, loudness, fallback;
 * ``engines`` - the speech engines behind one protocol, registered by name (one module per engine);
 * ``catalog`` - every voice preset with whether it can speak here (``anchor voices``);
+* ``words`` - word segmentation (jieba, a news dictionary, station and script words) for phrases and subtitles;
 * ``phrasing`` - the body split into phrases at punctuation and pause marks, each with its spoken reading;
 * ``shaping`` - the audio of one engine call: pauses made the right length, onsets and decays trimmed;
 * ``store`` - :class:`Speech`, the stage's result, and the speech cache on disk;
@@ -23,6 +24,7 @@ from .store import Speech
 from .synthesis import synthesize
 from .timeline import VISEMES, Phrase, Timeline, Viseme
 from .voices import list_voices, load_voice, voices_dir
+from .words import jieba_words, script_words, segment
 
-__all__ = ["Phrase", "Speech", "Timeline", "VISEMES", "Viseme", "list_voices", "load_voice", "synthesize", "voices_dir",
-           "voices_table"]
+__all__ = ["Phrase", "Speech", "Timeline", "VISEMES", "Viseme", "jieba_words", "list_voices", "load_voice",
+           "script_words", "segment", "synthesize", "voices_dir", "voices_table"]

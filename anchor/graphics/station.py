@@ -44,6 +44,7 @@ class Station:
     logo: str | None = None  # PNG with alpha (relative to the station file), shown in the station bug
     font_bold: str | None = None  # font files (.ttf/.otf/.ttc) replacing Noto Sans CJK
     font_regular: str | None = None
+    read_title: bool = False  # the anchor reads each script's headline first unless the script says read_title
     folder: str = "."  # where relative paths in the station file are resolved (set by load_station)
 
     def __post_init__(self):
@@ -63,6 +64,9 @@ class Station:
         if self.ai_label_position not in ("top-right", "top-left"):
             raise InputError(f"ai_label_position 应为 top-right 或 top-left，收到 {self.ai_label_position!r}",
                              f"ai_label_position must be top-right or top-left, got {self.ai_label_position!r}")
+        if not isinstance(self.read_title, bool):
+            raise InputError(f"台标配置中的 read_title 应为 true 或 false，收到 {self.read_title!r}",
+                             f"station read_title must be true or false, got {self.read_title!r}")
         for name in ("logo", "font_bold", "font_regular"):
             value = getattr(self, name)
             if value is None:

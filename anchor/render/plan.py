@@ -72,7 +72,7 @@ def _timing(story: Script, speech: Speech, look: Look, fps: int, lead_in: float,
     speech_end = speech_at + speech.duration
     outro_at = speech_end + lead_out
     n_frames = round((outro_at + outro) * fps)
-    spans = paragraph_spans(speech.timeline, story.paragraphs)
+    spans = paragraph_spans(speech.timeline, story.paragraphs, story.title if story.read_title else None)
     return Timing(fps, n_frames, intro, speech_at, speech_end, outro_at,
                   [(s + speech_at, e + speech_at) for s, e in spans])
 
@@ -83,8 +83,13 @@ def stinger_seconds(look: Look, which: str) -> float:
     return video_duration(video) if video is not None else getattr(look.template, which).seconds
 
 
-def paragraph_spans(timeline: Timeline, paragraphs: list[str]) -> list[tuple[float, float]]:
-    """(start, end) of each paragraph's speech, found by matching the phrases' text to the paragraphs."""
+def paragraph_spans(timeline: Timeline, paragraphs: list[str], title: str | None = None) -> list[tuple[float, float]]:
+    """(start, end) of each paragraph's speech, found by matching the phrases' text to the paragraphs.
+
+    ``title``: the headline was read first (``read_title``); its phrases belong to no paragraph.
+    """
+    if title is not None:
+        return paragraph_spans(timeline, [title, *paragraphs])[1:]
     squash = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
     flat = [squash(p) for p in paragraphs]
     ends = list(np.cumsum([len(p) for p in flat]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 LANGUAGES = ("zh", "en")
@@ -56,13 +56,23 @@ class Script:
     avatar: str | None = None
     lower_third: LowerThird | None = None
     stem: str = "script"
-    template: str | None = None  # graphics template name (see anchor/templates) or a YAML path
+    template: str | None = None  # graphics template name (see anchor/graphics/templates) or a YAML path
     ticker: str | None = None  # scrolling ticker text for the whole clip
     music: Music | None = None
     cues: tuple[ScriptCue, ...] = ()
     stories: tuple[tuple[int, str], ...] = ()  # (first paragraph, headline) of each "## " story
     recording: Path | None = None  # a producer's own reading of the body (WAV/MP3), used instead of a voice
+    read_title: bool | None = None  # the anchor reads the headline before the body; None: the station's default
 
     @property
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in re.split(r"\n\s*\n", self.body) if p.strip()]
+
+    def with_read_title(self, station_default: bool) -> "Script":
+        """This script with ``read_title`` settled: its own choice, else the station's default.
+
+        A producer's recording is what it is: it starts with the headline only where the script says so.
+        """
+        if self.read_title is not None:
+            return self
+        return replace(self, read_title=bool(station_default) and not self.recording)

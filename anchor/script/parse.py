@@ -14,7 +14,7 @@ from .cues import _CUE_LINE, _clean, _inline_cues, _listed_cues, _lower_third
 from .model import FORMATS, LANGUAGES, Music, Script
 
 _FIELDS = {"title", "language", "voice", "avatar", "lower_third", "body", "template", "ticker", "music", "cues",
-           "recording"}
+           "recording", "read_title"}
 
 
 def load_script(path: str | Path) -> Script:
@@ -70,7 +70,16 @@ def parse_script(text: str, fmt: str = ".txt", stem: str = "script", base_dir: s
         cues=tuple(inline_cues) + _listed_cues(fields.get("cues"), base_dir, body),
         stories=stories,
         recording=_recording(fields.get("recording"), base_dir),
+        read_title=_read_title(fields.get("read_title")),
     )
+
+
+def _read_title(value) -> bool | None:
+    """``read_title:`` as written: true / false, or None (unset: the station's default applies)."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise ScriptError(f"read_title 应为 true 或 false，收到 {value!r}",
+                      f"read_title must be true or false, got {value!r}")
 
 
 def _recording(value, base_dir: Path) -> Path | None:

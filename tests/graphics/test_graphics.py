@@ -129,6 +129,18 @@ def test_missing_explicit_station_file(tmp_path):
         load_station(tmp_path / "nope.yaml")
 
 
+def test_station_read_title_default(tmp_path):
+    assert Station().read_title is False
+    assert load_station(PROJECT_DIR / "station.yaml").read_title is False  # today's clips stay as they were
+    path = tmp_path / "s.yaml"
+    path.write_text("read_title: true\n", encoding="utf-8")
+    assert load_station(path).read_title is True
+    path.write_text("read_title: 'yes please'\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_station(path)
+    assert str(e.value).startswith("台标配置中的 read_title 应为 true 或 false") and "must be true or false" in str(e.value)
+
+
 # --------------------------------------------------------------------------- fonts
 
 

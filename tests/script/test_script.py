@@ -115,3 +115,42 @@ def test_split_stories(tmp_path):
         ("b-01", "今日要闻", ["开场。"]), ("b-02", "第一条", ["一的正文。", "一的第二段。"]), ("b-03", "第二条", ["二的正文。"])]
     assert [(c.paragraph, c.kind) for c in stories[1].cues] == [(0, "ticker")]
     assert split_stories(load_script(write(tmp_path, "one.txt", "标题\n正文。\n"))) == [load_script(tmp_path / "one.txt")]
+
+
+# --------------------------------------------------------------------------- read_title (headline read first)
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("on.md", "---\nread_title: true\n---\n# 县城快讯\n\n正文。\n", True),
+    ("off.md", "---\nread_title: false\n---\n# 县城快讯\n\n正文。\n", False),
+    ("unset.md", "---\nvoice: zh-espeak\n---\n# 县城快讯\n\n正文。\n", None),
+    ("plain.txt", "县城快讯\n正文。\n", None),
+    ("on.yaml", "title: 县城快讯\nread_title: yes\nbody: 正文。\n", True),
+    ("off.json", json.dumps({"title": "县城快讯", "body": "正文。", "read_title": False}), False),
+    ("null.json", json.dumps({"title": "县城快讯", "body": "正文。", "read_title": None}), None),
+])
+def test_read_title_field(tmp_path, name, text, expected):
+    assert load_script(write(tmp_path, name, text)).read_title is expected
+
+
+@pytest.mark.parametrize("value", ['"true"', "1", "是", "[true]"])
+def test_read_title_must_be_a_boolean(tmp_path, value):
+    with pytest.raises(ScriptError) as e:
+        load_script(write(tmp_path, "bad.md", f"---\nread_title: {value}\n---\n# 县城快讯\n\n正文。\n"))
+    assert "read_title" in e.value.zh and "true" in e.value.en
+    assert str(e.value).index("read_title 应为") < str(e.value).index("read_title must")  # Chinese first
+
+
+def test_split_stories_each_read_their_own_title(tmp_path):
+    from anchor.script import split_stories
+    from anchor.speech.phrasing import prepare
+
+    s = load_script(write(tmp_path, "b.md", "---\ntitle: 今日要闻\nread_title: true\n---\n开场。\n\n"
+                          "## 第一条\n一的正文。\n\n## 第二条\n二的正文。\n"))
+    stories = split_stories(s)
+    assert [x.read_title for x in stories] == [True, True, True]
+    assert [[p.display for p in prepare(x)] for x in stories] == [
+        ["今日要闻", "开场。"], ["第一条", "一的正文。"], ["第二条", "二的正文。"]]
+    assert [p.brk for p in prepare(stories[1])] == ["paragraph", "paragraph"]  # a paragraph's pause after it
+    off = split_stories(load_script(write(tmp_path, "c.md", "# 今日要闻\n\n## 第一条\n一的正文。\n")))
+    assert [[p.display for p in prepare(x)] for x in off] == [["一的正文。"]]

@@ -2,7 +2,7 @@
 
 Each configuration starts its own Dask ``LocalCluster`` (one render at a time per worker process),
 first renders one warm-up clip per worker (model loading, the studio backdrop in the disk cache),
-then times ``--jobs`` clips through the same queue ``anchor batch`` uses (``anchor.batch.Runner``),
+then times ``--jobs`` clips through the same queue ``anchor batch`` uses (``anchor.jobs.Runner``),
 every job's ffmpeg limited to one encoder thread (``--threads``).  Every clip reads a different
 text, so no job gets its speech from the cache of another.  The speech cache starts empty (a
 temporary ``ANCHOR_CACHE_DIR``) and is shared by the workers, as in production.

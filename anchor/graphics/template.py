@@ -1,6 +1,6 @@
 """Graphics templates: how each on-screen element looks, as YAML a producer can read.
 
-A template (``anchor/templates/<name>.yaml``, or any YAML file given by path) styles
+A template (``anchor/graphics/templates/<name>.yaml``, or any YAML file given by path) styles
 the headline banner, lower third, ticker, subtitles, station bug, AI label and the
 intro/outro stingers.  Colours are ``#rrggbb`` or the name of a brand-kit colour
 (``primary``, ``secondary``, ``backdrop``), so one template serves every station.

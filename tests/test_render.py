@@ -174,10 +174,21 @@ def test_mouth_moves_with_speech_and_face_stays_intact(clip):
     report = measure_sync(clip["video"])
     assert abs(report.best_lag) <= 1 and report.correlation > 0.5, report
     # nothing above the mouth changes shape: once moved back, forehead and nose match the resting
-    # frame (compared after a light blur, which removes the encoder's block noise but not a warp)
+    # frame (compared after a light blur, which removes the encoder's block noise but not a warp).
+    # A frame caught mid-blink is left out: the eyelids move by design, and they sit inside the
+    # upper-face box the frames are aligned by.
+    eyes_open = [f for f in frames if _eye_opening(f) > 0.7 * _eye_opening(rest)]
+    assert len(eyes_open) >= len(frames) - 4, "the anchor blinks in most of the frames compared"
     for region in forehead_and_nose:
-        changes = [diff(smooth(_aligned(f, rest, upper_face)), smooth(rest), region) for f in frames]
+        changes = [diff(smooth(_aligned(f, rest, upper_face)), smooth(rest), region) for f in eyes_open]
         assert max(changes) < 2.0, changes
+
+
+def _eye_opening(frame) -> float:
+    """The two eyes' lid gaps over their widths, added up, from the face landmarks (about 0.7 open, near 0 shut)."""
+    p = find_face(frame).points
+    return sum(np.linalg.norm(p[top] - p[bottom]) / np.linalg.norm(p[left] - p[right])
+               for top, bottom, left, right in ((159, 145, 33, 133), (386, 374, 362, 263)))
 
 
 def _aligned(frame, reference, region):

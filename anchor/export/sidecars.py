@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..files import file_sha256
 from ..graphics import Cue
 
 
@@ -88,12 +88,4 @@ def write_metadata(path: Path, info: dict) -> Path:
 
 def file_entry(path: Path, role: str, aspect: str | None = None) -> dict:
     """One output file as the metadata JSON lists it: name, role, aspect, size and SHA-256."""
-    return {"name": path.name, "role": role, "aspect": aspect, "bytes": path.stat().st_size, "sha256": sha256(path)}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return {"name": path.name, "role": role, "aspect": aspect, "bytes": path.stat().st_size, "sha256": file_sha256(path)}

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import AnchorError, InputError
+from ..files import file_sha256
 from .executors import Executor, JobCancelled, worker_name
-from .store import Artifact, Job, JobStore, file_sha256
+from .store import Artifact, Job, JobStore
 
 STAGE_WEIGHTS = {"speech": (0.0, 0.25), "avatar": (0.25, 0.05), "render": (0.30, 0.70)}  # (start, share)
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
+from ..files import file_sha256
 
 STORE_NAME = "jobs.sqlite"
 LOCK_NAME = ".anchor-jobs.lock"
@@ -353,14 +354,6 @@ def input_digest(source: str | None, text: str | None, options: dict) -> str:
     if text is not None:
         digest.update(text.encode("utf-8"))
     digest.update(_dump(options).encode())
-    return digest.hexdigest()
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
     return digest.hexdigest()
 
 

@@ -11,14 +11,14 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
-from ..files import write_text_atomic
+from ..files import file_sha256, write_text_atomic
 from ..script import FORMATS
 from .batch_run import BatchOptions, add_jobs
 from .executors import make_executor
 from .manifest import JobInput
 from .report import write_report
 from .runner import Runner
-from .store import Job, JobStore, file_sha256, folder_lock
+from .store import Job, JobStore, folder_lock
 
 
 def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOptions | None = None,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import cache_key, cache_root
-from ..files import atomic_output, remove_quietly
+from ..files import atomic_output, file_sha256, remove_quietly
 from ..script import Script
 from ..version import __version__
 from .engines import EngineFailed
@@ -60,13 +60,7 @@ def _model_fingerprint(preset: VoicePreset) -> list:
     if path is None or not path.exists():
         return []
     if preset.engine == "recording":
-        import hashlib
-
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        return [digest.hexdigest()]
+        return [file_sha256(path)]
     files = sorted(path.rglob("*")) if path.is_dir() else [path, Path(f"{path}.json")]
     return [[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in files if f.is_file()]
 

@@ -11,7 +11,7 @@ talks.  Everything the renderer sees is the same rig protocol as for a photo.
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import cv2
 import numpy as np

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from pypinyin import Style, pinyin
 
-from ..speech import VISEMES, Timeline, Viseme
+from ..speech import VISEMES, Phrase, Timeline, Viseme
 from .lipsync import Pose, SpeechAudio
 
 #: opening (0..1) and width (-1 rounded .. 1 spread) of each viseme
@@ -37,6 +37,7 @@ _LIP_CLOSED = set("pbm")  # bilabials close the lips
 _LIP_TEETH = set("fv")
 NOD_DEPTH = 0.018  # face heights the head dips at a phrase boundary
 CLOSED = 0.04  # opening at or under which the lips count as closed
+SMILE_PAUSE = 1.0  # seconds: a pause at least this long brings a smiling presenter's smile back
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Performance:
     roll: np.ndarray | None = None
     bounce: np.ndarray | None = None
     audio: SpeechAudio | None = None
+    tongue: np.ndarray | None = None  # 0..1: tongue tip up (d, t, n, l)
+    speaking: np.ndarray | None = None  # 0..1: inside a phrase; a smiling face relaxes while it is 1
+    reading: np.ndarray | None = None  # 0..1: from the clip's start to the last word
 
     def __len__(self) -> int:
         return len(self.mouth_open)
@@ -61,7 +65,8 @@ class Performance:
 
         return Pose(at(self.mouth_open), at(self.mouth_width), at(self.blink),
                     VISEMES[int(self.viseme[frame])] if self.viseme is not None else "rest",
-                    at(self.sway), at(self.nod), at(self.roll), at(self.bounce), frame, self.audio)
+                    at(self.sway), at(self.nod), at(self.roll), at(self.bounce), at(self.tongue), at(self.speaking),
+                    at(self.reading), frame, self.audio)
 
 
 def perform(timeline: Timeline, language: str, n_frames: int, fps: int,
@@ -85,7 +90,9 @@ def perform(timeline: Timeline, language: str, n_frames: int, fps: int,
     sway, nod, roll = _head(timeline, n_frames, fps, rng)
     audio = SpeechAudio(np.asarray(samples, np.float32), sample_rate, fps) if samples is not None else None
     return Performance(fps, opening, np.clip(width, -1, 1), _blinks(n_frames, fps, seed), shape,
-                       sway, nod, roll, _bounce(opening, fps, rng), audio)
+                       sway, nod, roll, _bounce(opening, fps, rng), audio,
+                       _tongue(timeline, language, n_frames, fps), _speaking(_merged(timeline.phrases, SMILE_PAUSE), n_frames, fps),
+                       _speaking(_whole(timeline), n_frames, fps))
 
 
 def _frames_of(v: Viseme, fps: int, n_frames: int) -> tuple[int, int]:
@@ -192,6 +199,57 @@ def frame_loudness(samples: np.ndarray, sample_rate: int, n_frames: int, fps: in
     sq = np.concatenate([[0.0], np.cumsum(np.asarray(samples, np.float64) ** 2)])
     energy = (sq[idx[1:]] - sq[idx[:-1]]) / np.maximum(idx[1:] - idx[:-1], 1)
     return np.sqrt(energy)
+
+
+_TONGUE_TIP = set("dtnl") | {"ɾ", "θ", "ð"}  # consonants made with the tongue tip behind the upper teeth
+
+
+def _tongue(timeline: Timeline, language: str, n_frames: int, fps: int) -> np.ndarray:
+    """0..1 per frame: the tongue tip is up for d, t, n, l (the phones where the engine gives them, else
+    the onset of each syllable whose pinyin starts with one)."""
+    spans = [(p.start, p.end) for p in timeline.phones if p.symbol[:1] in _TONGUE_TIP]
+    if not timeline.phones:
+        for token in timeline.tokens:
+            initial = _pinyin(token.text)[0] if language == "zh" else token.text[:1].lower()
+            if initial[:1] in _TONGUE_TIP:
+                spans.append((token.start, token.start + min(0.35 * (token.end - token.start), 0.08)))
+    tip = np.zeros(n_frames, np.float32)
+    for start, end in spans:
+        first, last = _frames_of(Viseme("mid", start, end), fps, n_frames)
+        tip[first:last] = 1.0
+    return np.convolve(tip, np.float32([0.25, 0.5, 0.25]), mode="same").astype(np.float32)
+
+
+def _merged(phrases, shortest_pause: float) -> list:
+    """Phrases with the pauses shorter than ``shortest_pause`` between them closed up."""
+    out = []
+    for phrase in phrases:
+        if out and phrase.start - out[-1].end < shortest_pause:
+            out[-1] = Phrase("", "", out[-1].start, phrase.end, ())
+        else:
+            out.append(phrase)
+    return out
+
+
+def _whole(timeline: Timeline) -> tuple:
+    """One span from the start of the clip to the last word: the presenter is composed, lips together,
+    before the first word, and smiles again after the last."""
+    if not timeline.phrases:
+        return ()
+    return (Phrase("", "", -1.0, timeline.phrases[-1].end, ()),)
+
+
+def _speaking(phrases, n_frames: int, fps: int) -> np.ndarray:
+    """0..1 per frame: 1 through each of ``phrases``, easing back to 0 over pauses longer than about half a
+    second and after the last word (where a smiling presenter smiles again)."""
+    t = (np.arange(n_frames) + 0.5) / fps
+    inside = np.zeros(n_frames, np.float32)
+    for phrase in phrases:
+        inside[(t >= phrase.start - 0.1) & (t < phrase.end + 0.15)] = 1.0
+    half = max(int(0.3 * fps), 1)
+    kernel = np.hanning(2 * half + 1)
+    padded = np.pad(inside, half, mode="edge")  # the clip's first and last frames hold, not fade
+    return np.clip(np.convolve(padded, kernel / kernel.sum(), mode="valid"), 0, 1).astype(np.float32)
 
 
 def _blinks(n_frames: int, fps: int, seed: int) -> np.ndarray:

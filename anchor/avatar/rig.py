@@ -12,7 +12,7 @@ cost a few small blends; a frame that moved costs one warp of the presenter's bo
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import cv2
 import numpy as np

@@ -23,16 +23,17 @@ build a tiny random one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
 
 from ..errors import AvatarError
 from .face import Face
-from .lipsync import Paste, Pose, Rect, SpeechAudio, WarpLipSync
+from .lipsync import Paste, Pose, Rect, SpeechAudio
+from .warp import WarpLipSync
 
 FACE_SIZE = 96
 MEL_STEPS = 16  # mel frames per video frame's window (0.2 s)
@@ -230,7 +231,7 @@ class Wav2LipSync:
         else:  # an already built network (tests, or a caller sharing one between avatars)
             self.network, self.device = network, next(network.parameters()).device.type
 
-    def parts(self, picture: np.ndarray, face: Face) -> "Wav2LipParts":
+    def parts(self, picture: np.ndarray, face: Face) -> Wav2LipParts:
         eyes = WarpLipSync(mouth=False).parts(picture, face)
         return Wav2LipParts(picture, face, self.network, self.device, self.batch_size, eyes)
 

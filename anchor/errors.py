@@ -42,3 +42,7 @@ class SpeechError(AnchorError):
 
 class RenderError(AnchorError):
     """Compositing or encoding the clip failed."""
+
+
+class ConsentError(AvatarError):
+    """A real person's face without a valid consent record, where the job requires one (batch, API, studio)."""

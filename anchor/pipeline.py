@@ -21,7 +21,9 @@ from typing import Callable
 
 import numpy as np
 
-from .avatar import AvatarPack, load_avatar, perform
+from .avatar import (
+    AvatarPack, anchor_record, check_consent, consent_warnings, framing_shortfall, load_avatar, lower_third_names, perform,
+)
 from .errors import InputError
 from .export import (
     Clip, ClipWriter, ExportPreset, Platform, aigc_json, aigc_label, export_settings, file_entry, load_platform,
@@ -52,6 +54,7 @@ class RenderOptions:
     lead_in: float = 0.4  # seconds of the anchor at rest before speaking
     lead_out: float = 0.8  # ... and after
     export: ExportPreset = field(default_factory=ExportPreset)  # encoder settings (crf, x264 preset, threads)
+    require_consent: bool = False  # refuse a real face without valid consent (batch, studio, API), unless the station allows
 
 
 def render(script_path: str | Path, out_dir: str | Path, options: RenderOptions | None = None,
@@ -103,6 +106,9 @@ def _prepare(script: Script, options: RenderOptions) -> _Job:
         stinger_seconds(look, which)  # a station ident video that cannot be read fails now
     voices = [load_voice(options.voice or s.voice, s.language) for s in stories]
     avatars = [load_avatar(options.avatar or s.avatar) for s in stories]
+    stories = [s.with_anchor_name(*lower_third_names(a, station)) for s, a in zip(stories, avatars)]
+    for avatar in avatars:
+        check_consent(avatar, station, options.require_consent)  # a ConsentError before any work
     music = []
     for story in stories:
         check_broll(story)
@@ -133,9 +139,11 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
     content_hash = hashlib.sha256("\n".join([story.title, spoken, speech.voice, avatar.id,
                                              look.template.name]).encode()).hexdigest()
 
-    videos, covers, labels, warnings = {}, {}, {}, list(speech.warnings)
+    videos, covers, labels, warnings = {}, {}, {}, list(speech.warnings) + consent_warnings(avatar)
     for n, (aspect, layout) in enumerate(layouts.items()):
         backdrop, rig = sets[aspect]
+        if note := framing_shortfall(avatar, layout.avatar.w, layout.avatar.h, layout.orientation):
+            warnings.append(note.warning)  # a small photo, framed smaller: what size would fill the frame
         layers = scene_layers(story, layout, look, plan)
         name = story.stem + ("" if len(layouts) == 1 else "." + aspect.replace(":", "x"))
         videos[aspect] = staging / f"{name}.mp4"
@@ -163,6 +171,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         "duration": round(timing.duration, 3), "speech_duration": round(speech.duration, 3), "fps": fps,
         "segments": described["segments"],
         "voice": speech.voice, "engine": speech.engine, "avatar": avatar.id, "template": look.template.name,
+        "anchor": anchor_record(avatar, look.station),
         "preset": job.platform.name if job.platform else None,
         "aspects": {a: {"resolution": list(aspect_size(a)), "video": videos[a].name, "cover": covers[a].name,
                         "aigc": labels[a]} for a in videos},

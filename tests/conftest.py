@@ -1,10 +1,16 @@
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import cv2
 import pytest
+import skimage.data
+import yaml
+
+from anchor.files import PROJECT_DIR
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -23,3 +29,19 @@ def run_anchor(*args, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def anchor_cli():
     return run_anchor
+
+
+@pytest.fixture(scope="session")
+def presenter_packs(tmp_path_factory):
+    """The example photo anchor as a station's own presenter would be: with a consent record, and a photo
+    large enough to fill the frame (the shipped 512 px one is framed smaller, with a warning: test_framing.py)."""
+    root = tmp_path_factory.mktemp("packs")
+    shutil.copytree(PROJECT_DIR / "avatars" / "astronaut", root / "presenter")
+    photo = cv2.resize(skimage.data.astronaut(), None, fx=2.2, fy=2.2, interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(root / "presenter" / "photo.png"), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    data = yaml.safe_load((root / "presenter" / "avatar.yaml").read_text(encoding="utf-8"))
+    data.update(source="photo.png", preview=None)
+    data["consent"] = {"by": "测试主播 test presenter", "date": "2026-12-01", "use": "本测试 / this test",
+                       "note": "测试用的授权记录 / a consent record made for this test"}
+    (root / "presenter" / "avatar.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return root

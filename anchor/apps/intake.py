@@ -22,7 +22,7 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_IMAGE_BYTES = 15 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_TYPES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
-SERVER_ONLY_OPTIONS = ("station", "export")  # a brand-kit path and encoder settings: set on the server, not the web
+SERVER_ONLY_OPTIONS = ("station", "export", "require_consent")  # brand kit, encoder, consent: the server's, not the web's
 NAME_LABELS = {"voice": "语音", "avatar": "主播形象", "template": "画面模板", "preset": "平台预设"}
 
 

@@ -100,6 +100,7 @@ class RenderService:
         return [self._add(name, text, fmt, options, origin) for name, text, fmt, options in planned]
 
     def _add(self, name: str, text: str, fmt: str, options: dict, origin: str) -> Job:
+        check_anchor(text, fmt, options)
         item = JobInput(f"{origin}:{uuid.uuid4().hex}", name, options, text=text, fmt=fmt, base_dir=str(samples_dir()))
         return add_jobs(self.store, [item], origin)[0]
 
@@ -138,6 +139,15 @@ class RenderService:
                         archive.write(path, path.name)
         write_bytes_atomic(target, buffer.getvalue())
         return target
+
+
+def check_anchor(text: str, fmt: str, options: dict) -> None:
+    """Refuse at once (ConsentError), not when the job runs, an anchor showing a real face without valid consent."""
+    from ..avatar import check_consent, load_avatar
+    from ..graphics import load_station
+
+    script = check_script(text, fmt)
+    check_consent(load_avatar(options.get("avatar") or script.avatar), load_station(), required=True)
 
 
 def _is_manifest(upload: Upload) -> bool:
@@ -193,12 +203,23 @@ def check_photo(path: str | os.PathLike, name: str = "preview"):
         return face, preview_frame(pack)
 
 
-def save_avatar(path: str | os.PathLike, name: str, licence: str | None = None):
-    """A new photo anchor from an uploaded photo (re-encoded first); returns the pack."""
-    from ..avatar import add_photo_avatar
+def save_avatar(path: str | os.PathLike, name: str, licence: str | None = None, consent: str | os.PathLike | None = None,
+                consent_note: str | None = None, recorded_by: str = "制作台 studio"):
+    """A new photo anchor from an uploaded photo (re-encoded first) and the presenter's consent; returns the pack.
 
-    png = clean_image(Upload.from_path(path))
+    ``consent`` is the uploaded signed authorisation (PDF, image or text), ``consent_note`` instead says
+    who agreed and when (a station's own test); without either nothing is saved.
+    """
+    from ..avatar import add_photo_avatar, consent_request
+
     with tempfile.TemporaryDirectory(prefix="anchor-photo-") as tmp:
+        document = None
+        if consent:  # under the upload's own type, never its name
+            suffix = Path(str(consent)).suffix.lower()
+            document = Path(tmp) / f"consent{suffix if suffix.isascii() and len(suffix) <= 5 else ''}"
+            document.write_bytes(Upload.from_path(consent).data)
+        request = consent_request(document, consent_note, name, recorded_by=recorded_by)
+        png = clean_image(Upload.from_path(path))
         photo = Path(tmp) / f"{safe_name(Path(path).stem)}.png"
         photo.write_bytes(png)
-        return add_photo_avatar(photo, name, None, licence, False)
+        return add_photo_avatar(photo, name, None, licence, False, consent=request)

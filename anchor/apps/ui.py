@@ -70,7 +70,10 @@ def build_ui(service, lang: str = "zh"):
     """The studio's Gradio Blocks in ``lang`` (zh or en), on ``service`` (an anchor.apps.service.RenderService)."""
     import gradio as gr
 
-    from ..avatar import describe, list_avatars, load_avatar
+    from ..avatar import (
+        DEFAULT_AVATAR, FILL_FACE_HEIGHT, FILL_FRAME, MAX_UPSCALE, MIN_FACE_HEIGHT, describe, face_size_warning,
+        list_avatars, load_avatar, size_warning,
+    )
     from ..export import list_platforms
     from .intake import list_samples
     from ..graphics import list_templates
@@ -78,6 +81,11 @@ def build_ui(service, lang: str = "zh"):
 
     t = functools.partial(_t, lang=lang)
     zh = lang == "zh"
+
+    def _said(warning: str | None) -> str:
+        """A "zh / en" warning in this studio's language, as a paragraph after a result ("" when there is none)."""
+        return f"\n\n⚠️ {warning.split(' / ', 1)[0 if zh else 1]}" if warning else ""
+
     samples = {p.name: p for p in list_samples()}
     voices = voices_table()
     voice_choices = [(f"{v['name']} · {v['engine']} · {v['state_text']}", v["name"]) for v in voices]
@@ -85,9 +93,12 @@ def build_ui(service, lang: str = "zh"):
 
     def avatar_choices():
         rows = [describe(load_avatar(name)) for name in list_avatars()]
-        return [(f"{r['name']} ({r['id']})", r["id"]) for r in rows], rows
+        return [(f"{r['name']} ({r['id']}) · {r['consent']['label'].split(' / ')[0 if zh else 1]}", r["id"])
+                for r in rows], rows
 
     avatar_list, avatar_rows = avatar_choices()
+    ids = [i for _, i in avatar_list]
+    first_avatar = DEFAULT_AVATAR if DEFAULT_AVATAR in ids else (ids[0] if ids else None)  # the drawn anchor
     template_choices = [(f"{tpl.title or tpl.name}", tpl.name) for tpl in list_templates()]
     preset_choices = [(t("none"), "")] + [(f"{p.title} ({p.name})", p.name) for p in list_platforms()]
 
@@ -160,20 +171,23 @@ def build_ui(service, lang: str = "zh"):
         if not photo:
             raise InputError("请先上传照片", "upload a photo first")
         face, preview = check(photo, name or "preview")
-        return t("face_ok", h=face.height, yaw=face.yaw, roll=face.roll), preview
+        warning = face_size_warning(face.height)  # accepted, but framed smaller in some frames
+        return t("face_ok", h=face.height, yaw=face.yaw, roll=face.roll) + _said(warning), preview
 
     @_friendly
-    def save_avatar(photo, name, licence):
+    def save_avatar(photo, name, licence, consent_file, consent_note):
         from .service import save_avatar as save
 
         if not photo:
             raise InputError("请先上传照片", "upload a photo first")
         if not (name or "").strip():
             raise InputError("请填写主播名字", "enter the presenter's name")
-        pack = save(photo, name.strip(), licence or None)
+        if not consent_file and not (consent_note or "").strip():
+            raise InputError(*TEXT["consent_needed"])
+        pack = save(photo, name.strip(), licence or None, consent_file or None, consent_note or None)
         nonlocal avatar_list, avatar_rows
         avatar_list, avatar_rows = avatar_choices()
-        return t("saved", id=pack.id), gr.update(choices=avatar_list, value=pack.id)
+        return t("saved", id=pack.id) + _said(size_warning(pack)), gr.update(choices=avatar_list, value=pack.id)
 
     @_friendly
     def start_batch(files, voice, avatar, template, aspects, preset):
@@ -257,9 +271,8 @@ def build_ui(service, lang: str = "zh"):
                         voice_button = gr.Button(t("voice_preview"), size="sm")
                         voice_audio = gr.Audio(label=t("voice_preview"), type="numpy", interactive=False)
                         with gr.Row():
-                            avatar = gr.Dropdown(avatar_list, value=avatar_list[0][1] if avatar_list else None,
-                                                 label=t("avatar"), scale=2)
-                            avatar_thumb = gr.Image(value=thumbnail(avatar_list[0][1]) if avatar_list else None,
+                            avatar = gr.Dropdown(avatar_list, value=first_avatar, label=t("avatar"), scale=2)
+                            avatar_thumb = gr.Image(value=thumbnail(first_avatar) if first_avatar else None,
                                                     label=t("avatar"), interactive=False, height=180, scale=1)
                         template = gr.Dropdown(template_choices, value=template_choices[0][1], label=t("template"))
                         aspects = gr.CheckboxGroup(list(ASPECTS), value=["9:16"], label=t("aspects"))
@@ -270,12 +283,18 @@ def build_ui(service, lang: str = "zh"):
                                         interactive=False)
                 job_id = gr.State(None)
             with gr.Tab(t("avatars"), id="avatars"):
+                gr.Markdown(t("face_rule", n=MIN_FACE_HEIGHT, m=FILL_FACE_HEIGHT, frame="{}x{}".format(*FILL_FRAME),
+                              up=MAX_UPSCALE), elem_id="avatar-size-rule")
                 with gr.Row():
                     with gr.Column():
                         photo = gr.Image(label=t("photo"), type="filepath", sources=["upload"], height=320,
                                          elem_id="avatar-photo")
                         presenter = gr.Textbox(label=t("name"))
                         licence = gr.Textbox(label=t("licence"))
+                        consent_file = gr.File(label=t("consent_file"), type="filepath", elem_id="avatar-consent",
+                                               file_types=[".pdf", ".png", ".jpg", ".jpeg", ".webp", ".txt"])
+                        consent_note = gr.Textbox(label=t("consent_note"), placeholder=t("consent_hint"),
+                                                  elem_id="avatar-consent-note")
                         with gr.Row():
                             check_button = gr.Button(t("check"))
                             save_button = gr.Button(t("save"), variant="primary")
@@ -312,7 +331,8 @@ def build_ui(service, lang: str = "zh"):
                             [job_id, status, video, downloads], concurrency_limit=None)
         cancel_button.click(cancel, job_id, status, concurrency_limit=None)
         check_button.click(check_photo, [photo, presenter], [check_result, preview], concurrency_limit=1)
-        save_button.click(save_avatar, [photo, presenter, licence], [check_result, avatar], concurrency_limit=1)
+        save_button.click(save_avatar, [photo, presenter, licence, consent_file, consent_note], [check_result, avatar],
+                          concurrency_limit=1)
         batch_button.click(start_batch, [files, voice, avatar, template, aspects, preset],
                            [batch_ids, batch_table, gallery, archive, timer])
         timer.tick(poll_batch, batch_ids, [batch_table, gallery, archive, timer], concurrency_limit=None,

@@ -33,6 +33,12 @@ TEXT = {
     "check_result": ("检查结果", "Check result"),
     "preview": ("预览画面", "Preview frame"),
     "save": ("保存为新主播", "Save as a new anchor"),
+    "consent_file": ("本人授权书（PDF、图片或文本；或填下方说明）", "Presenter's signed consent (PDF, image or text; or a note below)"),
+    "consent_note": ("或：授权说明（本台自测）", "Or: a consent note (a station's own test)"),
+    "consent_hint": ("谁、何时同意，例如：张明本人 2026-12-01 同意用于内部测试",
+                     "who agreed and when, e.g. Zhang Ming agreed on 2026-12-01 to an internal test"),
+    "consent_needed": ("保存真人主播须有本人的单独同意：请上传本人签字的授权书，或填写授权说明",
+                       "a real person's face needs their own consent: upload their signed authorisation, or write a consent note"),
     "files": ("稿件文件或清单（CSV/JSONL/YAML）", "Scripts or a manifest (CSV/JSONL/YAML)"),
     "start_batch": ("开始批量生成", "Start the batch"),
     "jobs": ("任务", "Jobs"),
@@ -48,6 +54,11 @@ TEXT = {
     "cancelled": ("已取消", "cancelled"),
     "face_ok": ("人脸检查通过：脸高 {h:.0f} 像素，偏转 {yaw:.0f}°，倾斜 {roll:.0f}°",
                 "face check passed: face {h:.0f} px high, turned {yaw:.0f}°, tilted {roll:.0f}°"),
+    # filled in from anchor.avatar (MIN_FACE_HEIGHT, FILL_FACE_HEIGHT, FILL_FRAME, MAX_UPSCALE): never typed in here
+    "face_rule": (("照片要求：人脸（额头到下巴）至少 {n} 像素高；{m} 像素可填满 {frame} 画面（照片最多放大 {up:g} 倍，"
+                   "人脸更小的照片会缩小显示）"),
+                  ("Photo size: the face must be at least {n} px (forehead to chin); {m} px fills a {frame} frame "
+                   "(a photo is enlarged at most {up:g}x, so a smaller face is framed smaller)")),
     "saved": ("已保存主播形象 {id}，可在“合成”中选择", "saved anchor {id}; choose it in Compose"),
     "columns": (["时间", "名称", "状态", "用时（秒）", "说明"], ["time", "name", "state", "seconds", "note"]),
 }

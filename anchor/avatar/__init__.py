@@ -3,10 +3,12 @@
 Entry points: ``load_avatar`` reads a pack (``avatars/<id>/avatar.yaml``) and ``AvatarPack.rig(backdrop)`` prepares
 it over the studio for one clip; ``perform`` turns the speech timeline into a :class:`Performance` (one pose per video
 frame), and the renderer pastes the rig's patches for each pose.  ``add_photo_avatar`` makes a new pack from a
-producer's photo; ``list_avatars``, ``describe`` and ``preview_frame`` show the packs there are.
+producer's photo, ``add_mascot_avatar`` one from a designer's layered mascot artwork; ``list_avatars``,
+``describe`` and ``preview_frame`` show the packs there are.
 
 Modules, lowest first:
 
+* ``framing`` - how large a head is framed: the enlargement limit and the face sizes a photo needs;
 * ``face`` - face landmarks, mattes and portrait checks (mediapipe); :class:`FaceTracker` follows a face in a video;
 * ``lipsync`` - the :class:`Rig` protocol, ``Pose``, the ``warp`` lip-sync method and the methods by name;
 * ``wav2lip`` - neural lip-sync with a user's Wav2Lip checkpoint (the ``neural`` extra);
@@ -14,18 +16,81 @@ Modules, lowest first:
 * ``pictures`` - image files, a picture scaled to fill an area, ``#rrggbb`` colours;
 * ``photo`` - the photo anchor, and the framing of a presenter in the anchor area (shared with the video loop);
 * ``mascot`` - the cartoon panda, drawn by the project itself;
+* ``artwork`` - a designer's mascot artwork (layered PSD or PNG layers): the parts named, checked and tinted;
+* ``sprite`` - the station's own mascot rigged from its artwork, the head tilting on the neck;
 * ``videoloop`` - the presenter video loop: a short recording, looped, with the mouth re-animated;
 * ``performance`` - poses (mouth, blinks, head motion) from the speech timeline and audio;
 * ``preview`` - the anchor on the station's studio set: preview pictures and cached thumbnails;
-* ``pack`` - avatar packs: reading, listing and adding them; ``AvatarPack.rig`` builds the rig of the pack's kind.
+* ``consent`` - the presenter's consent record, a pack's consent state, and refusing a real face without one;
+* ``pack`` - avatar packs: reading, listing and adding them; ``AvatarPack.rig`` builds the rig of the pack's kind;
+* ``mascotpack`` - adding a mascot pack from the artwork, with its preview.
 """
 
+from .consent import (
+    Consent,
+    check_consent,
+    consent_request,
+    consent_state,
+    consent_warnings,
+)
 from .face import FaceTracker, check_portrait
+from .framing import (
+    FILL_FACE_HEIGHT,
+    FILL_FRAME,
+    MAX_UPSCALE,
+    MIN_FACE_HEIGHT,
+    face_size_warning,
+)
 from .lipsync import Rig
-from .pack import AvatarPack, add_photo_avatar, avatars_dir, describe, list_avatars, load_avatar
+from .mascotpack import add_mascot_avatar
+from .pack import (
+    DEFAULT_AVATAR,
+    AvatarPack,
+    add_photo_avatar,
+    anchor_record,
+    avatars_dir,
+    describe,
+    display_name,
+    lower_third_names,
+    list_avatars,
+    load_avatar,
+)
 from .performance import Performance, frame_loudness, perform
+from .photo import FramingNote, framing_shortfall, size_warning
 from .pictures import read_picture
 from .preview import preview_frame
 
-__all__ = ["AvatarPack", "FaceTracker", "Performance", "Rig", "add_photo_avatar", "avatars_dir", "check_portrait",
-           "describe", "frame_loudness", "list_avatars", "load_avatar", "perform", "preview_frame", "read_picture"]
+__all__ = [
+    "DEFAULT_AVATAR",
+    "FILL_FACE_HEIGHT",
+    "FILL_FRAME",
+    "MAX_UPSCALE",
+    "MIN_FACE_HEIGHT",
+    "AvatarPack",
+    "Consent",
+    "FaceTracker",
+    "FramingNote",
+    "Performance",
+    "Rig",
+    "add_mascot_avatar",
+    "add_photo_avatar",
+    "anchor_record",
+    "avatars_dir",
+    "check_consent",
+    "check_portrait",
+    "consent_request",
+    "consent_state",
+    "consent_warnings",
+    "describe",
+    "display_name",
+    "lower_third_names",
+    "face_size_warning",
+    "frame_loudness",
+    "framing_shortfall",
+    "list_avatars",
+    "load_avatar",
+    "perform",
+    "preview_frame",
+    "read_picture",
+    "size_warning",
+]

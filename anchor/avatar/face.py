@@ -18,9 +18,10 @@ import numpy as np
 
 from ..cache import cache_key, cached_arrays
 from ..errors import AvatarError
+from .framing import FILL_FACE_HEIGHT, FILL_FRAME, MIN_FACE_HEIGHT
 
 #: what the cached analyses were made with; change it when the models or their settings change
-MODELS = "mediapipe-0.10.21 face_mesh(468, refine=False) selfie_segmentation(0) matte-v1"
+MODELS = "mediapipe-0.10.21 face_mesh(468, refine=False, close-up) selfie_segmentation(0) matte-v1"
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -43,8 +44,7 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 #: points that move only with the whole head (eye corners, brows, nose bridge, temples): a rigid reference
 UPPER_FACE = (33, 133, 362, 263, 70, 105, 107, 336, 334, 300, 6, 168, 197, 195, 5, 4, 1, 234, 454, 10, 151)
 
-#: what a presenter photo must satisfy (``check_portrait``)
-MIN_FACE_HEIGHT = 200  # forehead to chin, pixels
+#: what a presenter photo must satisfy (``check_portrait``); the face height, MIN_FACE_HEIGHT, comes from ``framing``
 MAX_YAW = 25.0  # degrees turned left or right
 MAX_ROLL = 20.0  # degrees tilted towards a shoulder
 
@@ -81,10 +81,10 @@ class Face:
         (x0, y0), (x1, y1) = self.points[33], self.points[263]
         return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
-    def scaled(self, scale: float, dx: float = 0.0, dy: float = 0.0) -> "Face":
+    def scaled(self, scale: float, dx: float = 0.0, dy: float = 0.0) -> Face:
         return Face(self.points * scale + np.float32([dx, dy]))
 
-    def transformed(self, matrix: np.ndarray) -> "Face":
+    def transformed(self, matrix: np.ndarray) -> Face:
         """The face moved by a 2x3 affine ``matrix``."""
         return Face(cv2.transform(self.points[None], np.float32(matrix))[0])
 
@@ -106,19 +106,50 @@ def analyse(image: np.ndarray) -> tuple[Face, np.ndarray]:
 
 
 def find_face(image: np.ndarray) -> Face:
-    """The single face in an RGB image; an :class:`AvatarError` when there is none or several."""
+    """The single face in an RGB image; an :class:`AvatarError` when there is none or several.
+
+    A face small in a large picture (a presenter framed small in a whole video frame), which the
+    landmark model's own detector misses, is found with the full-range detector and looked at close up.
+    """
+    faces = _mesh_faces(image) or _close_up(image)
+    if not faces:
+        raise AvatarError("照片中找不到人脸，请换一张正面、清晰的照片", "no face found in the photo; use a clear frontal portrait")
+    if len(faces) > 1:
+        raise AvatarError("照片中有多张人脸，请使用只有一位主播的照片", "several faces in the photo; use a photo of one presenter")
+    return _refined(image, faces[0])
+
+
+def _refined(image: np.ndarray, face: Face) -> Face:
+    """``face`` measured again in a crop around it when it is small in the picture (its landmarks are then
+    placed from a coarse detection, several pixels out); as it was when the crop shows no single face."""
+    if face.height >= 0.3 * min(image.shape[:2]):
+        return face
+    (x0, y0), (x1, y1) = face.points.min(axis=0), face.points.max(axis=0)
+    pad = 0.6 * face.height
+    left, top = max(int(x0 - pad), 0), max(int(y0 - pad), 0)
+    again = _mesh_faces(image[top:int(y1 + pad), left:int(x1 + pad)])
+    return again[0].scaled(1.0, left, top) if len(again) == 1 else face
+
+
+def _mesh_faces(image: np.ndarray) -> list[Face]:
+    """Up to two faces the landmark model finds in ``image`` by itself."""
     from mediapipe.python.solutions import face_mesh
 
     h, w = image.shape[:2]
     with face_mesh.FaceMesh(static_image_mode=True, max_num_faces=2, refine_landmarks=False) as mesh:
         result = mesh.process(np.ascontiguousarray(image))
-    faces = result.multi_face_landmarks or []
-    if not faces:
-        raise AvatarError("照片中找不到人脸，请换一张正面、清晰的照片", "no face found in the photo; use a clear frontal portrait")
-    if len(faces) > 1:
-        raise AvatarError("照片中有多张人脸，请使用只有一位主播的照片", "several faces in the photo; use a photo of one presenter")
-    points = np.array([(p.x * w, p.y * h) for p in faces[0].landmark[:468]], dtype=np.float32)
-    return Face(points)
+    return [Face(np.array([(p.x * w, p.y * h) for p in f.landmark[:468]], dtype=np.float32))
+            for f in result.multi_face_landmarks or []]
+
+
+def _close_up(image: np.ndarray) -> list[Face]:
+    """The faces in a crop around the largest face the full-range detector finds, in ``image``'s coordinates."""
+    boxes = face_boxes(image)
+    if not boxes:
+        return []
+    x, y, w, h = boxes[0]
+    x0, y0 = max(x - w, 0), max(y - h, 0)
+    return [f.scaled(1.0, x0, y0) for f in _mesh_faces(image[y0:y + 2 * h, x0:x + 2 * w])]
 
 
 def face_boxes(image: np.ndarray, min_score: float = 0.6) -> list[tuple[int, int, int, int]]:
@@ -139,7 +170,8 @@ def check_portrait(image: np.ndarray) -> Face:
     """The presenter's face in a photo offered as a new anchor, or an :class:`AvatarError` saying what is wrong.
 
     Rejects photos with no face, with another person's face (one at least 40% the size of the
-    largest), a face under :data:`MIN_FACE_HEIGHT` pixels high, or a head turned or tilted too far
+    largest), a face under :data:`~anchor.avatar.framing.MIN_FACE_HEIGHT` pixels high (the
+    smallest that fills a supported frame, enlarged at most 1.3x), or a head turned or tilted too far
     for the mouth to be animated convincingly.
     """
     boxes = face_boxes(image)
@@ -174,9 +206,11 @@ def check_portrait(image: np.ndarray) -> Face:
 
 
 def _too_small(height: float) -> AvatarError:
-    return AvatarError(f"照片中的人脸太小（约 {height:.0f} 像素高，至少需要 {MIN_FACE_HEIGHT} 像素），请使用更近、更清晰的照片",
-                       f"the face is too small ({height:.0f} px high, at least {MIN_FACE_HEIGHT} px needed); "
-                       f"use a closer, sharper photo")
+    frame, height = "{}x{}".format(*FILL_FRAME), int(height)  # rounded down: never shown as the minimum itself
+    return AvatarError(f"照片中的人脸太小（额头到下巴约 {height} 像素高，至少需要 {MIN_FACE_HEIGHT} 像素，"
+                       f"{FILL_FACE_HEIGHT} 像素可填满 {frame} 画面），请使用更近、更清晰的照片",
+                       f"the face is too small ({height} px high, at least {MIN_FACE_HEIGHT} px needed from forehead "
+                       f"to chin; {FILL_FACE_HEIGHT} px fills a {frame} frame); use a closer, sharper photo")
 
 
 class FaceTracker:
@@ -188,7 +222,7 @@ class FaceTracker:
         self._mesh = face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=False,
                                         min_detection_confidence=0.5, min_tracking_confidence=0.5)
 
-    def __enter__(self) -> "FaceTracker":
+    def __enter__(self) -> FaceTracker:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -198,8 +232,9 @@ class FaceTracker:
         """The face in this frame, or None where there is none."""
         h, w = frame.shape[:2]
         faces = self._mesh.process(np.ascontiguousarray(frame)).multi_face_landmarks
-        if not faces:
-            return None
+        if not faces:  # perhaps too small in the frame for the tracker's detector: look close up
+            close = _close_up(frame)
+            return close[0] if close else None
         return Face(np.array([(p.x * w, p.y * h) for p in faces[0].landmark[:468]], dtype=np.float32))
 
 

@@ -6,6 +6,8 @@ A pack is a folder ``avatars/<id>/`` (or under ``$ANCHOR_AVATARS_DIR``) with an
     name: 艾琳 Eileen
     kind: photo                 # photo | video_loop | sprite
     source: photo.png           # picture or recording in this folder ("skimage:astronaut", "drawn:panda")
+                                # sprite artwork: a layered PSD or a folder of PNG layers, with layers:,
+                                # tint: and head_pivot: (see anchor.avatar.artwork)
     licence: ...                # where the material comes from and on what terms
     framing:                    # where the head sits in the anchor area, as shares of its height
       head_height: 0.29         # forehead to chin
@@ -17,6 +19,13 @@ A pack is a folder ``avatars/<id>/`` (or under ``$ANCHOR_AVATARS_DIR``) with an
       chroma_colour: "#00b140"
     lipsync: warp               # warp | wav2lip (needs the neural extra and a checkpoint)
     motion: 1.0                 # head motion, 0 = none
+    consent:                    # a real face: the person's own consent (see anchor.avatar.consent)
+      by: 张明
+      date: 2026-12-01
+      use: 本台新闻播报 / news reading for this station
+      until: 2027-12-01
+      document: consent.pdf     # the signed authorisation, copied in; its sha256 beside it
+    station_name: false         # true: lists and clips call this anchor by station.yaml's anchor_name
 
 ``load_avatar`` reads a pack; ``AvatarPack.rig(backdrop)`` prepares it for one
 clip (see :class:`anchor.avatar.lipsync.Rig`); ``add_photo_avatar`` makes a new pack
@@ -29,7 +38,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import cv2
@@ -37,15 +46,31 @@ import numpy as np
 import yaml
 
 from ..config import read_mapping
-from ..errors import AvatarError
+from ..errors import AvatarError, InputError
 from ..files import PROJECT_DIR
+from .artwork import sprite_settings
+from .consent import (
+    Consent,
+    ConsentRequest,
+    consent_request,
+    consent_summary,
+    read_consent,
+    record_consent,
+)
 from .face import Face, check_portrait
+from .framing import MAX_PHOTO_SIDE
 from .lipsync import Rig, get_method
-from .photo import DEFAULT_FRAMING, Framing, cut_out_presenter, orientation_of, photo_rig
+from .photo import (
+    DEFAULT_FRAMING,
+    Framing,
+    cut_out_presenter,
+    orientation_of,
+    photo_rig,
+)
 from .pictures import cover, hex_rgb, read_picture, write_picture
 from .preview import preview_frame, thumbnail
 
-DEFAULT_AVATAR = "astronaut"
+DEFAULT_AVATAR = "mascot"  # drawn: a fresh install's anchor is nobody's likeness
 KINDS = ("photo", "video_loop", "sprite")
 ORIENTATIONS = ("vertical", "landscape", "square")
 CUTOUTS = ("segment", "chroma", "none")
@@ -78,6 +103,11 @@ class AvatarPack:
     loop: str = "pingpong"  # video_loop: pingpong | crossfade
     loop_seconds: float = 4.0  # video_loop: how much of the recording is used
     preview: str | None = None  # thumbnail image in the pack folder
+    consent: Consent | None = None  # the presenter's consent (``consent:``), or drawn artwork needing none
+    station_name: bool = False  # named by the station's anchor_name (the station's own mascot)
+    layers: dict = field(default_factory=dict)  # sprite artwork: part -> layer name (see anchor.avatar.artwork)
+    tint: dict = field(default_factory=dict)  # sprite artwork: part -> station colour name or #rrggbb
+    head_pivot: tuple[float, float] | None = None  # sprite artwork: where the head turns, artwork pixels
 
     def image(self) -> np.ndarray:
         """The presenter's picture as RGB uint8 (photo packs)."""
@@ -95,10 +125,14 @@ class AvatarPack:
         backdrop = np.ascontiguousarray(backdrop)
         orientation = orientation or orientation_of(backdrop.shape[1], backdrop.shape[0])
         behind = self.behind(backdrop)
-        if self.kind == "sprite":
+        if self.kind == "sprite" and self.source == "drawn:panda":
             from .mascot import mascot_rig
 
             return mascot_rig(self, behind, self.framing_for(orientation))
+        if self.kind == "sprite":
+            from .sprite import artwork_rig
+
+            return artwork_rig(self, behind, self.framing_for(orientation))
         if self.kind == "video_loop":
             from .videoloop import video_loop_rig
 
@@ -157,6 +191,7 @@ def _pack(name: str, folder: Path, data: dict) -> AvatarPack:
             hex_rgb(colour)
     lipsync = data.get("lipsync", "warp")
     options = data.get(lipsync) if isinstance(data.get(lipsync), dict) else {}
+    artwork = sprite_settings(data)
     return AvatarPack(
         id=name,
         name=str(data.get("name", name)),
@@ -172,6 +207,11 @@ def _pack(name: str, folder: Path, data: dict) -> AvatarPack:
         loop=str(data.get("loop", "pingpong")),
         loop_seconds=float(data.get("loop_seconds", 4.0)),
         preview=data.get("preview"),
+        consent=read_consent(data.get("consent")),
+        station_name=bool(data.get("station_name", False)),
+        layers=dict(artwork.layers),
+        tint=dict(artwork.tint),
+        head_pivot=artwork.head_pivot,
     )
 
 
@@ -195,22 +235,28 @@ def list_avatars() -> list[str]:
 
 # -- adding a pack from a photo ----------------------------------------------
 
-MAX_FACE_HEIGHT = 640  # larger photos are scaled down to this face height: more is never seen
+# A photo's size rule comes from the framing: the face at least framing.MIN_FACE_HEIGHT (check_portrait), a
+# warning under FILL_FACE_HEIGHT (size_warning); a photo keeps its detail, only one longer than MAX_PHOTO_SIDE
+# is scaled down to it (a phone's 6000 px photo is welcome, and 4000 px is more than any frame can show).
 
 
 def add_photo_avatar(photo: str | os.PathLike, name: str, avatar_id: str | None = None, licence: str | None = None,
-                     force: bool = False) -> AvatarPack:
+                     force: bool = False, *, consent: ConsentRequest | None = None) -> AvatarPack:
     """Make a new photo anchor from ``photo``: check the face, write ``avatars/<id>/`` with a preview.
 
-    The pack appears all at once (written to a hidden folder, then renamed), so a failure leaves
-    nothing behind.
+    ``consent`` (from :func:`anchor.avatar.consent.consent_request`) is the presenter's consent; without
+    it nothing is added.  The pack appears all at once (written to a hidden folder, then renamed), so a
+    failure leaves nothing behind.
     """
+    # -- consent: checked before anything is read or written (anchor.avatar.consent)
+    if consent is None:
+        consent_request(None, None, name)  # raises, saying what to pass
     photo = Path(photo)
     image = read_picture(photo)
-    face = check_portrait(image)
-    if face.height > MAX_FACE_HEIGHT:
-        scale = MAX_FACE_HEIGHT / face.height
+    if max(image.shape[:2]) > MAX_PHOTO_SIDE:
+        scale = MAX_PHOTO_SIDE / max(image.shape[:2])
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    check_portrait(image)
     avatar_id = avatar_id or slug(name)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", avatar_id):
         raise AvatarError(f"主播形象编号 {avatar_id!r} 只能用小写字母、数字、- 和 _",
@@ -230,12 +276,13 @@ def add_photo_avatar(photo: str | os.PathLike, name: str, avatar_id: str | None 
             "source": "photo.png",
             "licence": licence or "由本台提供，使用须经本人同意 / supplied by the station; use needs the presenter's consent",
             "original": photo.name,
-            "framing": {"head_height": DEFAULT_FRAMING["vertical"].head_height,
-                        "eye_line": DEFAULT_FRAMING["vertical"].eye_line},
+            "framing": {**asdict(DEFAULT_FRAMING["vertical"]),  # as the size rule assumes, per frame shape
+                        **{o: asdict(DEFAULT_FRAMING[o]) for o in ORIENTATIONS if o != "vertical"}},
             "background": {"behind": "studio", "cutout": "segment"},
             "lipsync": "warp",
             "motion": 1.0,
             "preview": "preview.jpg",
+            "consent": record_consent(consent, staging),  # copies the signed document in
         }
         (staging / "avatar.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         pack = _pack(avatar_id, staging, data)
@@ -257,9 +304,46 @@ def slug(name: str) -> str:
 
 
 def describe(pack: AvatarPack) -> dict:
-    """What ``anchor avatars`` shows for a pack."""
-    return {"id": pack.id, "name": pack.name, "kind": pack.kind, "lipsync": pack.lipsync,
-            "licence": pack.licence, "thumbnail": str(pack.thumbnail())}
+    """What ``anchor avatars`` shows for a pack, its consent state included."""
+    return {"id": pack.id, "name": display_name(pack), "kind": pack.kind, "lipsync": pack.lipsync,
+            "licence": pack.licence, "thumbnail": str(pack.thumbnail()), "consent": consent_summary(pack)}
 
 
-__all__ = ["AvatarPack", "Background", "load_avatar", "list_avatars", "add_photo_avatar", "avatars_dir", "describe"]
+def display_name(pack: AvatarPack, station=None) -> str:
+    """The anchor's name: the pack's own, or for the station's mascot (``station_name``) the station's anchor_name."""
+    if not pack.station_name:
+        return pack.name
+    if station is None:
+        from ..graphics import load_station
+
+        try:
+            station = load_station()
+        except InputError:  # a broken station file is reported where it is used, not in a list of anchors
+            return pack.name
+    return " ".join(n for n in (station.anchor_name, station.anchor_name_en) if n) or pack.name
+
+
+def lower_third_names(pack: AvatarPack, station) -> tuple[str, str]:
+    """What a lower third's ``{anchor}`` stands for with this anchor reading, (Chinese, English): the
+    station's anchor name for its own mascot, otherwise the pack's own name, so a photo pack is never
+    given the station's anchor's name."""
+    return (station.anchor_name, station.anchor_name_en) if pack.station_name else (pack.name, "")
+
+
+def anchor_record(pack: AvatarPack, station) -> dict:
+    """What a clip's JSON says about its anchor: who it is, what kind, and the consent it was shown under."""
+    return {"id": pack.id, "name": display_name(pack, station), "kind": pack.kind, "consent": consent_summary(pack)}
+
+
+__all__ = [
+    "AvatarPack",
+    "Background",
+    "add_photo_avatar",
+    "anchor_record",
+    "avatars_dir",
+    "describe",
+    "display_name",
+    "lower_third_names",
+    "list_avatars",
+    "load_avatar",
+]

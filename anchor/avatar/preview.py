@@ -11,13 +11,17 @@ from ..cache import cache_key, cache_root
 from ..graphics import layout_for, load_look, load_station, studio_background
 from .pictures import write_picture
 
+#: changes when the way a presenter is framed changes (v2: photos enlarged at most framing.MAX_UPSCALE)
+FRAMING_VERSION = "framing-v2"
+
 
 def thumbnail(pack) -> Path:
     """A preview picture of this anchor: the pack's own, or one rendered once into the cache."""
     if pack.preview and (pack.folder / pack.preview).is_file():
         return pack.folder / pack.preview
     yaml_text = (pack.folder / "avatar.yaml").read_bytes()
-    path = cache_root() / "thumbnails" / f"{cache_key('thumbnail', pack.id, yaml_text)[:24]}.jpg"
+    key = cache_key('thumbnail', pack.id, yaml_text, FRAMING_VERSION)  # re-drawn when the framing rules change
+    path = cache_root() / "thumbnails" / f"{key[:24]}.jpg"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_picture(path, preview_frame(pack))

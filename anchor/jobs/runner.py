@@ -65,7 +65,8 @@ def render_job(spec: dict, report: Callable[[str, float], None]) -> dict:
     started = time.monotonic()
     out_dir = Path(spec["out_dir"])
     try:
-        options = render_options(spec["options"], spec.get("threads", 0))
+        # every queued render (batch, watch folder, studio, HTTP API) is unattended: no real face without consent
+        options = replace(render_options(spec["options"], spec.get("threads", 0)), require_consent=True)
         if spec.get("threads"):
             import cv2
 

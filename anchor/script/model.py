@@ -8,6 +8,7 @@ from pathlib import Path
 
 LANGUAGES = ("zh", "en")
 FORMATS = (".txt", ".md", ".yaml", ".yml", ".json")
+ANCHOR_NAME = "{anchor}"  # in a lower third: the station's own anchor's name (station.yaml anchor_name)
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,14 @@ class Script:
         if self.read_title is not None:
             return self
         return replace(self, read_title=bool(station_default) and not self.recording)
+
+    def with_anchor_name(self, name: str, name_en: str = "") -> "Script":
+        """This script with :data:`ANCHOR_NAME` in its lower thirds replaced by the name of the anchor reading it
+        (``name_en`` for an English script, where there is one)."""
+        value = (name_en if self.language == "en" and name_en else name) or ""
+
+        def fill(third: LowerThird) -> LowerThird:
+            return LowerThird(third.name.replace(ANCHOR_NAME, value), third.title.replace(ANCHOR_NAME, value))
+
+        cues = tuple(replace(c, value=fill(c.value)) if c.kind == "lower_third" else c for c in self.cues)
+        return replace(self, lower_third=fill(self.lower_third) if self.lower_third else None, cues=cues)

@@ -120,6 +120,29 @@ def test_bad_submissions_are_refused_in_both_languages(client, body, where):
     assert where in problem["en"] and problem["zh"] and problem["detail"]
 
 
+@pytest.mark.slow
+def test_a_real_face_without_consent_is_refused_unless_the_station_allows_it(client, tmp_path, monkeypatch):
+    photo = {"script": SCRIPT, "name": "photo", "options": {**QUICK, "avatar": "astronaut"}}
+    refused = client.post("/api/v1/jobs", json=photo)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert "no consent record" in problem["en"] and "allow_unconsented_faces" in problem["en"]
+    assert "没有本人授权记录" in problem["zh"] and problem["detail"] == problem["en"]
+    named = "---\ntitle: 县图书馆延长开放时间\navatar: astronaut\n---\n从今天起开放到晚上九点。\n"
+    by_script = client.post("/api/v1/jobs", files={"file": ("news.md", named.encode())})
+    assert by_script.status_code == 422 and "no consent record" in by_script.json()["en"]
+    switched_off = client.post("/api/v1/jobs", json={**photo, "options": {**photo["options"], "require_consent": False}})
+    assert switched_off.status_code == 422 and "require_consent" in switched_off.json()["en"]  # not the web's to set
+    station = tmp_path / "station.yaml"
+    station.write_text("allow_unconsented_faces: true\n", encoding="utf-8")
+    monkeypatch.setenv("ANCHOR_STATION", str(station))  # the station says it holds that consent elsewhere
+    accepted = client.post("/api/v1/jobs", json=photo)
+    assert accepted.status_code == 202, accepted.text
+    job = wait_until_finished(client, accepted.json()["id"])
+    assert job["state"] == "done", job["error"]
+    assert any("not for air" in w for w in job["warnings"])  # still said on the clip
+
+
 def test_bad_uploads_are_refused(client):
     exe = client.post("/api/v1/jobs", files={"file": ("run.exe", b"MZ\x90\x00")})
     assert exe.status_code == 422 and ".txt" in exe.json()["en"]

@@ -140,10 +140,17 @@ def test_a_photo_becomes_a_new_anchor(tmp_path, monkeypatch):
     face, preview = check_photo(photo, "测试")
     assert face.height > 100 and preview.ndim == 3 and min(preview.shape[:2]) > 100
     monkeypatch.setenv("ANCHOR_AVATARS_DIR", str(tmp_path / "avatars"))
-    pack = save_avatar(photo, "王芳", "station photo")
+    with pytest.raises(AvatarError, match="separate consent") as refused:  # no consent: nothing is saved
+        save_avatar(photo, "王芳", "station photo")
+    assert "单独同意" in refused.value.zh and not (tmp_path / "avatars" / "wang-fang").exists()
+    consent = tmp_path / "授权书.pdf"
+    consent.write_bytes(b"%PDF-1.4\n% signed by Wang Fang, 2026-12-01\n%%EOF\n")
+    pack = save_avatar(photo, "王芳", "station photo", consent=consent)
     assert pack.id == "wang-fang" and (tmp_path / "avatars" / "wang-fang" / "preview.jpg").is_file()
+    assert pack.consent.by == "王芳" and pack.consent.document == "consent.pdf"
+    assert (tmp_path / "avatars" / "wang-fang" / "consent.pdf").read_bytes() == consent.read_bytes()
     with pytest.raises(AvatarError, match="already exists"):
-        save_avatar(photo, "王芳")
+        save_avatar(photo, "王芳", consent_note="王芳本人 2026-12-01 同意")
     blank = tmp_path / "wall.png"
     Image.fromarray(np.full((600, 400, 3), 180, np.uint8)).save(blank)
     with pytest.raises(AvatarError, match="no face"):
@@ -282,6 +289,9 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
     page.locator("#avatar-preview img").wait_for(timeout=30_000)
     page.wait_for_timeout(1500)  # let the preview finish fading in
     _screenshot(page, "avatars", tmp_path)
+    page.get_by_role("button", name="保存为新主播").click()  # without the presenter's consent: refused
+    page.get_by_text("须有本人的单独同意").first.wait_for(timeout=30_000)
+    page.get_by_label("或：授权说明（本台自测）").fill("王芳本人 2026-12-01 同意用于本台测试")
     page.get_by_role("button", name="保存为新主播").click()
     page.get_by_text("已保存主播形象 wang-fang").wait_for(timeout=120_000)
 

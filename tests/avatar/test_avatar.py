@@ -11,9 +11,11 @@ import skimage.data
 import yaml
 
 from anchor.avatar import face as fm
+from anchor.avatar.framing import MAX_UPSCALE
 from anchor.avatar.face import find_face
 from anchor.avatar.lipsync import Pose, Rig
 from anchor.avatar.mascot import MOUTHS, MascotParts
+from anchor.avatar.consent import consent_request
 from anchor.avatar.pack import Background, add_photo_avatar, load_avatar
 from anchor.avatar.preview import studio_backdrop
 from anchor.avatar.videoloop import record_idle_loop
@@ -32,6 +34,16 @@ def studio():
 @pytest.fixture(scope="module")
 def astronaut():
     return load_avatar("astronaut")
+
+
+@pytest.fixture(scope="module")
+def filling(astronaut, tmp_path_factory):
+    """The example anchor from a photo large enough to fill the frame (a face over FILL_FACE_HEIGHT), as a
+    station's own presenter would be; the shipped 512 px photo is framed smaller (tests/avatar/test_framing.py)."""
+    folder = tmp_path_factory.mktemp("filling")
+    _write(folder / "photo.png", _portrait())
+    shutil.copy(astronaut.folder / "avatar.yaml", folder / "avatar.yaml")
+    return replace(astronaut, id="filling", source="photo.png", folder=folder, preview=None)
 
 
 def _render(rig, pose):
@@ -89,7 +101,7 @@ def test_cli_lists_adds_and_refuses(tmp_path, anchor_cli):
 
     env = {**os.environ, "ANCHOR_AVATARS_DIR": str(tmp_path / "packs")}
     photo = _write(tmp_path / "张明.jpg", _portrait())
-    added = anchor_cli("avatar", "add", photo, "--name", "张明", env=env)
+    added = anchor_cli("avatar", "add", photo, "--name", "张明", "--consent-note", "张明本人 2026-12-01 同意用于测试", env=env)
     assert added.returncode == 0, added.stderr
     row = json.loads(added.stdout.strip().splitlines()[-1])
     folder = tmp_path / "packs" / "zhang-ming"
@@ -103,13 +115,13 @@ def test_cli_lists_adds_and_refuses(tmp_path, anchor_cli):
     assert [r["id"] for r in rows] == ["zhang-ming"] and rows[0]["name"] == "张明"
     assert rows[0]["thumbnail"] == str(folder / "preview.jpg")
     coffee = _write(tmp_path / "coffee.jpg", skimage.data.coffee())
-    refused = anchor_cli("avatar", "add", coffee, "--name", "咖啡", env=env)
+    refused = anchor_cli("avatar", "add", coffee, "--name", "咖啡", "--consent-note", "测试", env=env)
     assert refused.returncode == 2 and "no face found" in refused.stderr and "找不到人脸" in refused.stderr
     assert sorted(p.name for p in (tmp_path / "packs").iterdir()) == ["zhang-ming"]  # nothing half-written
     with pytest.raises(AvatarError, match="already exists"):
         os.environ["ANCHOR_AVATARS_DIR"] = env["ANCHOR_AVATARS_DIR"]
         try:
-            add_photo_avatar(photo, "张明")
+            add_photo_avatar(photo, "张明", consent=consent_request(None, "测试 test", "张明"))
         finally:
             del os.environ["ANCHOR_AVATARS_DIR"]
 
@@ -134,15 +146,15 @@ def _rotated(image, degrees):
 @pytest.mark.parametrize("make, message", [
     (lambda: skimage.data.coffee(), "no face found"),
     (lambda: np.hstack([_portrait(1.2), _portrait(1.2)]), "2 faces in the photo"),
-    (lambda: skimage.data.astronaut(), r"too small \(\d+ px high, at least 200"),
-    (lambda: _squeezed(_portrait(), 0.4), "turned about"),
+    (lambda: skimage.data.astronaut(), rf"too small \(\d+ px high, at least {fm.MIN_FACE_HEIGHT} px"),
+    (lambda: _squeezed(_portrait(2.6), 0.4), "turned about"),  # large enough to be judged on its turn alone
     (lambda: _rotated(_portrait(), 35), "tilted about"),
 ])
 def test_unusable_photos_are_refused_with_the_reason(tmp_path, monkeypatch, make, message):
     monkeypatch.setenv("ANCHOR_AVATARS_DIR", str(tmp_path))
     photo = _write(tmp_path / "photo.png", make())
     with pytest.raises(AvatarError, match=message) as error:
-        add_photo_avatar(photo, "试用")
+        add_photo_avatar(photo, "试用", consent=consent_request(None, "测试 test", "试用"))
     assert error.value.zh and error.value.exit_code == 2
     assert list(tmp_path.iterdir()) == [photo]
 
@@ -186,8 +198,8 @@ def _rigid_residual(a, b):
     return float(np.sqrt(((moved - pb) ** 2).sum(axis=1).mean())), float(np.abs(pb - pa).max())
 
 
-def test_head_moves_as_one_piece(astronaut, studio):
-    rig = astronaut.rig(studio)
+def test_head_moves_as_one_piece(filling, studio):
+    rig = filling.rig(studio)  # a face the size a layout asks for: the landmark model measures it closely
     rest_frame = _render(rig, Pose())
     rest = find_face(rest_frame)
     top, nose = int(rest.points[10, 1]) - 20, int(rest.points[1, 1])
@@ -212,7 +224,8 @@ def test_framing_follows_the_frame_shape(astronaut):
     assert rig.base.shape[:2] == (box.h, box.w)
     face = find_face(rig.base)
     framing = astronaut.framing_for("landscape")
-    assert abs(face.height - framing.head_height * box.h) < 0.06 * face.height
+    native = fm.analyse(astronaut.image())[0].height  # a small photo: enlarged at most MAX_UPSCALE
+    assert abs(face.height - min(framing.head_height * box.h, MAX_UPSCALE * native)) < 0.06 * face.height
     assert abs(face.points[[159, 386], 1].mean() - framing.eye_line * box.h) < 0.05 * box.h
 
 
@@ -283,13 +296,13 @@ GREEN = (0, 177, 64)
 
 
 @pytest.fixture(scope="module")
-def presenter(tmp_path_factory, astronaut):
+def presenter(tmp_path_factory, filling):
     """A 2 s recording of the photo anchor idling on a green screen, made into a video_loop pack."""
     root = tmp_path_factory.mktemp("packs")
     folder = root / "presenter"
     folder.mkdir()
     green = np.full((1000, 1080, 3), GREEN, np.uint8)
-    record_idle_loop(astronaut.rig(green), folder / "loop.mp4", seconds=2.0)
+    record_idle_loop(filling.rig(green), folder / "loop.mp4", seconds=2.0)
     (folder / "avatar.yaml").write_text(yaml.safe_dump({
         "name": "演播室主播", "kind": "video_loop", "source": "loop.mp4", "licence": "test recording",
         "background": {"cutout": "chroma", "chroma_colour": "#00b140"}, "loop": "pingpong"}), encoding="utf-8")
@@ -319,7 +332,7 @@ def test_video_loop_has_no_jump(presenter, loop_rig, studio, loop):
     assert wrap <= max(steps[:-1]) + 0.05, (wrap, max(steps[:-1]))
 
 
-def test_green_screen_is_keyed_cleanly(loop_rig, studio, astronaut):
+def test_green_screen_is_keyed_cleanly(loop_rig, studio, filling):
     rig = loop_rig
 
     def greenish(image):
@@ -331,7 +344,7 @@ def test_green_screen_is_keyed_cleanly(loop_rig, studio, astronaut):
         frame = _render(rig, Pose(frame=i))
         assert greenish(frame).sum() <= 20, greenish(frame).sum()
     # the keyed presenter matches the photo anchor cut out directly, edges included
-    direct = find_face(replace(astronaut, motion=0).rig(studio).base)
+    direct = find_face(replace(filling, motion=0).rig(studio).base)
     keyed = find_face(_render(rig, Pose(frame=0)))
     assert np.abs(direct.points - keyed.points).max() < 8
 
@@ -353,4 +366,4 @@ def test_video_loop_reads_the_news_in_sync(presenter, tmp_path, anchor_cli):
     result = anchor_cli("render", script, "--out", tmp_path / "out", "--avatar", "presenter", "--quiet", env=env)
     assert result.returncode == 0, result.stderr
     report = measure_sync(tmp_path / "out" / "news.mp4")
-    assert abs(report.best_lag) <= 1 and report.correlation > 0.5, report
+    assert abs(report.best_lag) <= 1 and report.clear, report

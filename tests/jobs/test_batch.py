@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from anchor.errors import InputError
+from anchor.files import PROJECT_DIR
 from anchor.export.probe import probe
 from anchor.jobs import JobStore, read_source, render_options
 
@@ -168,6 +169,8 @@ def test_poison_jobs_fail_alone_with_their_reason(tmp_path):
     rows = [{"script": "empty.md"}, {"script": "garbled.txt"}, {"script": "missing.txt"}, {"name": "no-script"},
             {"script": good.name, "name": "no-avatar", "avatar": "nobody"},
             {"script": good.name, "name": "bad-option", "loudness": "loud"},
+            {"script": good.name, "name": "no-consent", "avatar": "astronaut"},
+            {"script": good.name, "name": "no-consent-opt-out", "avatar": "astronaut", "require_consent": "false"},
             {"script": good.name, "name": "good", "aspects": "1:1"}]
     manifest = src / "jobs.jsonl"
     manifest.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
@@ -179,14 +182,35 @@ def test_poison_jobs_fail_alone_with_their_reason(tmp_path):
     assert jobs["good"]["state"] == "done"
     assert_platform_ready(out / "good.mp4")
     reasons = {name: j["error"]["en"] for name, j in jobs.items() if j["state"] == "failed"}
-    assert set(reasons) == {"empty", "garbled", "missing", "no-avatar", "bad-option", "no-script"}
+    assert set(reasons) == {"empty", "garbled", "missing", "no-avatar", "bad-option", "no-script", "no-consent",
+                            "no-consent-opt-out"}
     assert "neither a script" in reasons["no-script"]
     assert "no body text" in reasons["empty"] and "UTF-8" in reasons["garbled"]
     assert "not found" in reasons["missing"] and "nobody" in reasons["no-avatar"]
     assert "loudness" in reasons["bad-option"]
+    assert "no consent record" in reasons["no-consent"] and reasons["no-consent-opt-out"] == reasons["no-consent"]
+    assert "没有本人授权记录" in jobs["no-consent"]["error"]["zh"]
     assert all(jobs[n]["error"]["zh"] and jobs[n]["error"]["kind"] == "input" for n in reasons)
-    assert not list(out.glob("empty*")) and not list(out.glob("no-avatar*"))
+    assert not list(out.glob("empty*")) and not list(out.glob("no-avatar*")) and not list(out.glob("no-consent*"))
     assert "稿件正文为空" in result.stderr  # the summary table says why
+
+
+@pytest.mark.slow
+def test_a_station_may_allow_a_real_face_without_consent_explicitly(tmp_path):
+    (script,) = write_scripts(tmp_path / "src", 1)
+    manifest = tmp_path / "jobs.jsonl"
+    manifest.write_text(json.dumps({"script": str(script), "name": "photo", "avatar": "astronaut", "aspects": "1:1"}),
+                        encoding="utf-8")
+    station = tmp_path / "station.yaml"
+    station.write_text((PROJECT_DIR / "station.yaml").read_text(encoding="utf-8").replace(
+        "allow_unconsented_faces: false", "allow_unconsented_faces: true"), encoding="utf-8")
+    result = batch_cli(manifest, "--out", tmp_path / "out", env={**os.environ, "ANCHOR_STATION": str(station)})
+    assert result.returncode == 0, result.stderr
+    (job,) = json.loads((tmp_path / "out" / "batch-report.json").read_text(encoding="utf-8"))["jobs"]
+    assert job["state"] == "done" and any("not for air" in w for w in job["warnings"])
+    info = json.loads((tmp_path / "out" / "photo.json").read_text(encoding="utf-8"))
+    assert info["anchor"]["id"] == "astronaut" and info["anchor"]["consent"]["state"] == "missing"
+    assert_platform_ready(tmp_path / "out" / "photo.mp4")
 
 
 def test_manifest_rows_map_onto_render_options(tmp_path):

@@ -3,9 +3,8 @@
 * ``docs/stills/<kind>-<closed|half-open|open>.jpg``: each avatar kind (photo, presenter
   video loop, cartoon mascot) with the mouth closed, half open and open, head and
   shoulders over the studio, same crop for the three;
-* ``docs/anchor-<closed|half-open|open>.png``: the photo anchor alone (older README section);
 * ``docs/clip-contact-sheet.jpg`` and ``docs/mascot-contact-sheet.jpg``: 12 frames spread over
-  renders of ``scripts/demo.md`` with the photo anchor and with the mascot;
+  renders of ``scripts/demo.md`` with the example photo anchor and with the mascot (the default);
 * prints the measured sync of the demo render and of a copy with its audio delayed by 160 ms.
 
 Usage: .venv/bin/python docs/make_stills.py   (about two minutes; renders through the ``anchor`` CLI)
@@ -36,8 +35,9 @@ from anchor.export.syncheck import measure_sync
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANCHOR = str(Path(sys.executable).with_name("anchor"))
-STATES = {"closed": Pose(0.0, viseme="closed"), "half-open": Pose(0.5, viseme="mid"),
-          "open": Pose(1.0, viseme="open")}
+STATES = {"closed": Pose(0.0, viseme="closed", speaking=1.0, reading=1.0),
+          "half-open": Pose(0.5, viseme="mid", speaking=1.0, reading=1.0),
+          "open": Pose(1.0, viseme="open", speaking=1.0, reading=1.0)}
 
 
 def render(rig, pose) -> np.ndarray:
@@ -62,8 +62,6 @@ def stills(rigs: dict) -> None:
             frame = render(rig, pose)
             crop = crop or head_and_shoulders(frame, centre)
             Image.fromarray(frame[crop]).save(HERE / "stills" / f"{kind}-{state}.jpg", quality=88, optimize=True)
-            if kind == "photo":
-                Image.fromarray(frame[crop]).save(HERE / f"anchor-{state}.png", optimize=True)
             print(HERE / "stills" / f"{kind}-{state}.jpg")
 
 
@@ -107,9 +105,10 @@ def main() -> None:
         rigs["mascot"] = (mascot.rig(studio), (studio.shape[1] / 2, framing.eye_line * studio.shape[0]))
         stills(rigs)
 
-        video, info = render_demo(tmp / "photo")
+        # the example photo anchor (no consent record: a render to show what a photo anchor does)
+        video, info = render_demo(tmp / "photo", "--avatar", "astronaut")
         contact_sheet(video, info, HERE / "clip-contact-sheet.jpg")
-        mascot_video, mascot_info = render_demo(tmp / "mascot", "--avatar", "mascot")
+        mascot_video, mascot_info = render_demo(tmp / "mascot")  # the default anchor
         contact_sheet(mascot_video, mascot_info, HERE / "mascot-contact-sheet.jpg")
         delayed = tmp / "delayed.mp4"
         subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(video), "-map", "0:v", "-map", "0:a", "-c:v", "copy",

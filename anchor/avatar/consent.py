@@ -151,23 +151,20 @@ def consent_warnings(pack, today: dt.date | None = None) -> list[str]:
     state = consent_state(pack, today)
     if state in ("recorded", "not needed"):
         return []
-    return [f"{_problem_zh(pack, state)}，不得播出 / {_problem_en(pack, state)}: not for air"]
+    zh, en = _problem(pack, state)
+    return [f"{zh}，不得播出 / {en}: not for air"]
 
 
-def _problem_zh(pack, state: str) -> str:
+def _problem(pack, state: str) -> tuple[str, str]:
+    """What is wrong with ``pack``'s consent in ``state`` (missing or expired), in Chinese and English."""
     if state == "missing":
-        return f"主播形象 {pack.id} 是真人形象，没有本人授权记录"
-    if pack.consent.document and _document_problem(pack):
-        return f"主播形象 {pack.id} 的授权文件 {pack.consent.document} 已丢失或被改动"
-    return f"主播形象 {pack.id} 的本人授权已于 {pack.consent.until} 到期"
-
-
-def _problem_en(pack, state: str) -> str:
-    if state == "missing":
-        return f"avatar {pack.id!r} shows a real person and has no consent record"
-    if pack.consent.document and _document_problem(pack):
-        return f"the consent document {pack.consent.document} of avatar {pack.id!r} is gone or has changed"
-    return f"the presenter's consent for avatar {pack.id!r} expired on {pack.consent.until}"
+        return (f"主播形象 {pack.id} 是真人形象，没有本人授权记录",
+                f"avatar {pack.id!r} shows a real person and has no consent record")
+    if _document_problem(pack):  # the document is read (and hashed) once for both languages
+        return (f"主播形象 {pack.id} 的授权文件 {pack.consent.document} 已丢失或被改动",
+                f"the consent document {pack.consent.document} of avatar {pack.id!r} is gone or has changed")
+    return (f"主播形象 {pack.id} 的本人授权已于 {pack.consent.until} 到期",
+            f"the presenter's consent for avatar {pack.id!r} expired on {pack.consent.until}")
 
 
 def check_consent(pack, station, required: bool, today: dt.date | None = None) -> None:
@@ -175,11 +172,12 @@ def check_consent(pack, station, required: bool, today: dt.date | None = None) -
     state = consent_state(pack, today)
     if not required or state in ("recorded", "not needed") or getattr(station, "allow_unconsented_faces", False):
         return
+    zh, en = _problem(pack, state)
     raise ConsentError(
-        f"{_problem_zh(pack, state)}：批量任务、制作台和 API 不使用未经授权的真人形象。请用 "
+        f"{zh}：批量任务、制作台和 API 不使用未经授权的真人形象。请用 "
         "anchor avatar add --consent 登记本人授权，或换用绘制的卡通主播；若本台确已另行取得授权，"
         "可在 station.yaml 中设置 allow_unconsented_faces: true",
-        f"{_problem_en(pack, state)}; batch jobs, the studio and the API do not use a real face without the "
+        f"{en}; batch jobs, the studio and the API do not use a real face without the "
         "person's consent. Record it (anchor avatar add --consent FILE), choose a drawn anchor, or, where the "
         "station holds that consent elsewhere, set allow_unconsented_faces: true in station.yaml")
 

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from . import face as fm
-from .articulation import TEETH_SHOW, Articulation
+from .articulation import MAX_GAP, ROUND, SPREAD, TEETH_SHOW, Articulation
 from .face import Face
 
 Rect = tuple[int, int, int, int]
@@ -52,8 +52,12 @@ def mouth_rect(face: Face, shape: tuple) -> Rect:
     p = face.points
     width = mouth_width(face)
     jaw = face.at(fm.JAW)
-    x0, y0 = jaw[:, 0].min() - 0.12 * width, p[2, 1] - 0.06 * width
-    x1, y1 = jaw[:, 0].max() + 0.12 * width, jaw[:, 1].max() + (NECK_DEPTH + 0.2) * width
+    return clip_rect(shape, jaw[:, 0].min() - 0.12 * width, p[2, 1] - 0.06 * width,
+                     jaw[:, 0].max() + 0.12 * width, jaw[:, 1].max() + (NECK_DEPTH + 0.2) * width)
+
+
+def clip_rect(shape: tuple, x0: float, y0: float, x1: float, y1: float) -> Rect:
+    """(x, y, w, h) of the box from (x0, y0) to (x1, y1), in whole pixels, inside a picture of ``shape``."""
     h, w = shape[:2]
     x0, y0 = max(int(x0), 0), max(int(y0), 0)
     x1, y1 = min(int(np.ceil(x1)), w), min(int(np.ceil(y1)), h)
@@ -146,8 +150,8 @@ class MouthMesh:
         closing = max(a.press, a.together * (1 - a.tuck))
         dy[UPPER_INNER] += 0.5 * gap0 * closing
         dy[LOWER_INNER] -= 0.5 * gap0 * closing
-        spread = a.spread / 0.07 if a.spread else 0.0
-        opened = min(a.opening / 0.36, 1.0)
+        spread = a.spread / SPREAD
+        opened = min(a.opening / MAX_GAP, 1.0)
         thin_upper = 1 - 0.25 * spread - 0.12 * opened + 0.15 * a.pucker - 0.3 * a.press
         thin_lower = 1 - 0.2 * spread - 0.1 * opened + 0.2 * a.pucker - 0.3 * a.press - 0.35 * a.tuck
         dy[UPPER_OUTER] = dy[UPPER_INNER] - (rows[UPPER_INNER] - rows[UPPER_OUTER]) * (thin_upper - 1)
@@ -157,7 +161,7 @@ class MouthMesh:
         dy[NECK] = 0.25 * jaw * jaw_weight
         # corners: out for i/e, in for o/u, in and down as a smile relaxes
         smile = self.smile * a.relax
-        corner_dx = a.spread * width - 0.12 * a.pucker * width - 0.35 * smile * width
+        corner_dx = a.spread * width - ROUND * a.pucker * width - 0.35 * smile * width
         u = (xs - self.centre_x) / self.outer_half
         reach = np.where(np.abs(u) <= 1, np.abs(u), np.exp(-((np.abs(u) - 1) / 0.6) ** 2))
         by_row = np.float32([0, 0.3, 1, 1, 1, 1, 0.5, 0.2, 0, 0])[:, None]

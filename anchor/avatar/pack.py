@@ -257,20 +257,10 @@ def add_photo_avatar(photo: str | os.PathLike, name: str, avatar_id: str | None 
         scale = MAX_PHOTO_SIDE / max(image.shape[:2])
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     check_portrait(image)
-    avatar_id = avatar_id or slug(name)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", avatar_id):
-        raise AvatarError(f"主播形象编号 {avatar_id!r} 只能用小写字母、数字、- 和 _",
-                          f"avatar id {avatar_id!r} may use only lower-case letters, digits, - and _")
-    root = avatars_dir()
-    final = root / avatar_id
-    if final.exists() and not force:
-        raise AvatarError(f"主播形象 {avatar_id!r} 已存在，换一个名字或加 --force 覆盖",
-                          f"avatar {avatar_id!r} already exists; choose another name or pass --force")
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{avatar_id}.", suffix=".partial", dir=root))
-    try:
+
+    def contents(staging: Path) -> dict:
         write_picture(staging / "photo.png", image)
-        data = {
+        return {
             "name": name,
             "kind": "photo",
             "source": "photo.png",
@@ -284,9 +274,28 @@ def add_photo_avatar(photo: str | os.PathLike, name: str, avatar_id: str | None 
             "preview": "preview.jpg",
             "consent": record_consent(consent, staging),  # copies the signed document in
         }
+
+    return create_pack(avatar_id or slug(name), contents, force)
+
+
+def create_pack(avatar_id: str, contents, force: bool = False) -> AvatarPack:
+    """Write a new pack ``avatars/<avatar_id>/``: ``contents(folder)`` puts its files in the folder and returns
+    its ``avatar.yaml`` fields; the YAML and a preview are written after it.  The pack appears all at once
+    (written to a hidden folder, then renamed), so a failure leaves nothing behind."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", avatar_id):
+        raise AvatarError(f"主播形象编号 {avatar_id!r} 只能用小写字母、数字、- 和 _",
+                          f"avatar id {avatar_id!r} may use only lower-case letters, digits, - and _")
+    root = avatars_dir()
+    final = root / avatar_id
+    if final.exists() and not force:
+        raise AvatarError(f"主播形象 {avatar_id!r} 已存在，换一个名字或加 --force 覆盖",
+                          f"avatar {avatar_id!r} already exists; choose another name or pass --force")
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{avatar_id}.", suffix=".partial", dir=root))
+    try:
+        data = contents(staging)
         (staging / "avatar.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        pack = _pack(avatar_id, staging, data)
-        write_picture(staging / "preview.jpg", preview_frame(pack))
+        write_picture(staging / "preview.jpg", preview_frame(_pack(avatar_id, staging, data)))
         if final.exists():
             shutil.rmtree(final)
         os.replace(staging, final)
@@ -341,6 +350,7 @@ __all__ = [
     "add_photo_avatar",
     "anchor_record",
     "avatars_dir",
+    "create_pack",
     "describe",
     "display_name",
     "lower_third_names",

@@ -23,7 +23,7 @@ from .articulation import Articulation, articulate
 from .face import Face
 from .innermouth import mouth_style, paint_inner_mouth
 from .lipsync import BLINK_LEVELS, Paste, Pose, Rect
-from .mouthmesh import MouthMesh, curve, mouth_rect
+from .mouthmesh import MouthMesh, clip_rect, curve, mouth_rect
 
 KEPT_MOUTHS = 48  # recent mouth pictures kept for reuse
 
@@ -126,8 +126,8 @@ def eye_states(image, face, upper_ids, lower_ids, brow_ids) -> Eye:
     """Open, half-closed and closed states of one eye of ``image`` (RGBA)."""
     upper_pts, lower_pts, brow = face.at(upper_ids), face.at(lower_ids), face.at(brow_ids)
     eye_w = float(upper_pts[:, 0].max() - upper_pts[:, 0].min())
-    x0, y0, w, h = _clip_rect(image, upper_pts[:, 0].min() - 0.35 * eye_w, brow[:, 1].min() - 0.1 * eye_w,
-                              upper_pts[:, 0].max() + 0.35 * eye_w, lower_pts[:, 1].max() + 0.5 * eye_w)
+    x0, y0, w, h = clip_rect(image.shape, upper_pts[:, 0].min() - 0.35 * eye_w, brow[:, 1].min() - 0.1 * eye_w,
+                             upper_pts[:, 0].max() + 0.35 * eye_w, lower_pts[:, 1].max() + 0.5 * eye_w)
     xs = np.arange(w, dtype=np.float32) + x0
     upper, lower = curve(upper_pts, xs), curve(lower_pts, xs)
     closed = lower - 0.15 * (lower - upper)
@@ -156,10 +156,3 @@ def _column_maps(dest: np.ndarray, src: np.ndarray, h: int) -> np.ndarray:
     """Per column, map destination rows to source rows through piecewise-linear knots."""
     rows = np.arange(h, dtype=np.float32)
     return np.stack([np.interp(rows, dest[:, c], src[:, c]) for c in range(dest.shape[1])], axis=1).astype(np.float32)
-
-
-def _clip_rect(image, x0, y0, x1, y1) -> Rect:
-    h, w = image.shape[:2]
-    x0, y0 = max(int(x0), 0), max(int(y0), 0)
-    x1, y1 = min(int(np.ceil(x1)), w), min(int(np.ceil(y1)), h)
-    return x0, y0, x1 - x0, y1 - y0

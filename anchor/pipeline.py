@@ -23,6 +23,7 @@ import numpy as np
 
 from .avatar import (
     AvatarPack, anchor_record, check_consent, consent_warnings, framing_shortfall, load_avatar, lower_third_names, perform,
+    plan_rig,
 )
 from .errors import InputError
 from .export import (
@@ -140,8 +141,12 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
                                              look.template.name]).encode()).hexdigest()
 
     videos, covers, labels, warnings = {}, {}, {}, list(speech.warnings) + consent_warnings(avatar)
+    anchor = anchor_record(avatar, look.station)
     for n, (aspect, layout) in enumerate(layouts.items()):
         backdrop, rig = sets[aspect]
+        if (planned := plan_rig(rig, performance)) is not None:  # a twin: its mouths chosen for the whole clip
+            anchor["twin"] = planned
+            warnings += [w for w in planned["warnings"] if w not in warnings]
         if note := framing_shortfall(avatar, layout.avatar.w, layout.avatar.h, layout.orientation):
             warnings.append(note.warning)  # a small photo, framed smaller: what size would fill the frame
         layers = scene_layers(story, layout, look, plan)
@@ -171,7 +176,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         "duration": round(timing.duration, 3), "speech_duration": round(speech.duration, 3), "fps": fps,
         "segments": described["segments"],
         "voice": speech.voice, "engine": speech.engine, "avatar": avatar.id, "template": look.template.name,
-        "anchor": anchor_record(avatar, look.station),
+        "anchor": anchor,
         "preset": job.platform.name if job.platform else None,
         "aspects": {a: {"resolution": list(aspect_size(a)), "video": videos[a].name, "cover": covers[a].name,
                         "aigc": labels[a]} for a in videos},

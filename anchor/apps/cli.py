@@ -50,15 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
     add.add_argument("--licence", help="照片来源与授权 / where the photo comes from and on what terms")
     add.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
-    add.add_argument("--consent", metavar="FILE", help="本人签字的授权书（PDF/图片/文本），复制进形象 / the presenter's "
-                     "signed authorisation, copied into the pack (this or --consent-note is required)")
-    add.add_argument("--consent-note", help="本台自测时代替授权书：谁、何时同意 / instead of a document, for a "
-                     "station's own test: who agreed, and when")
-    add.add_argument("--consent-by", help="同意者（默认 --name）/ who consented (default: --name)")
-    add.add_argument("--consent-use", help="同意的用途 / what they agreed to (default: 本台新闻播报 / news reading for this station)")
-    add.add_argument("--consent-date", metavar="YYYY-MM-DD", help="同意日期（默认今天）/ when they agreed (default: today)")
-    add.add_argument("--consent-until", metavar="YYYY-MM-DD", help="授权有效期至（默认一年）/ last day covered (default: a year on)")
+    _consent_arguments(add)
     add.set_defaults(run=_avatar_add)
+    twin = avatar_commands.add_parser("add-twin", help="用主播本人的录像新建数字分身 / make a digital twin of the "
+                                      "presenter from their own recording")
+    twin.add_argument("recording", help="主播正对镜头坐着朗读的录像，至少 30 秒，建议 2–3 分钟，含 10–20 秒闭嘴静坐 / a "
+                      "frontal, seated recording of the presenter reading, 30 s at least, 2-3 min recommended, with "
+                      "10-20 s sitting still, mouth closed")
+    twin.add_argument("--name", required=True, help="主播名字 / the presenter's name, e.g. 张明")
+    twin.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
+    twin.add_argument("--licence", help="录像来源与授权 / where the recording comes from and on what terms")
+    twin.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
+    _consent_arguments(twin)
+    twin.set_defaults(run=_avatar_add_twin)
     mascot = avatar_commands.add_parser("add-mascot", help="用设计师的分层美术稿新建吉祥物主播 / make a mascot anchor "
                                         "from a designer's layered artwork")
     mascot.add_argument("artwork", help="分层 PSD 文件或 PNG 图层文件夹 / a layered PSD file or a folder of PNG layers")
@@ -185,17 +189,55 @@ def _avatars(args) -> int:
     return 0
 
 
-def _avatar_add(args) -> int:
-    from ..avatar import add_photo_avatar, consent_request, describe, size_warning
+def _consent_arguments(parser) -> None:
+    parser.add_argument("--consent", metavar="FILE", help="本人签字的授权书（PDF/图片/文本），复制进形象 / the "
+                        "presenter's signed authorisation, copied into the pack (this or --consent-note is required)")
+    parser.add_argument("--consent-note", help="本台自测时代替授权书：谁、何时同意 / instead of a document, for a "
+                        "station's own test: who agreed, and when")
+    parser.add_argument("--consent-by", help="同意者（默认 --name）/ who consented (default: --name)")
+    parser.add_argument("--consent-use", help="同意的用途 / what they agreed to (default: 本台新闻播报 / news reading for "
+                        "this station)")
+    parser.add_argument("--consent-date", metavar="YYYY-MM-DD", help="同意日期（默认今天）/ when they agreed (default: today)")
+    parser.add_argument("--consent-until", metavar="YYYY-MM-DD", help="授权有效期至（默认一年）/ last day covered "
+                        "(default: a year on)")
 
-    consent = consent_request(args.consent, args.consent_note, args.consent_by or args.name, args.consent_use,
-                              args.consent_until, args.consent_date)
-    pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force, consent=consent)
+
+def _consent_of(args):
+    from ..avatar import consent_request
+
+    return consent_request(args.consent, args.consent_note, args.consent_by or args.name, args.consent_use,
+                           args.consent_until, args.consent_date)
+
+
+def _added(pack, consent, args, what: tuple[str, str] = ("主播形象", "avatar")) -> dict:
+    from ..avatar import describe
+
     row = describe(pack)
-    print(f"已添加主播形象 / added avatar {row['id']}: {pack.folder}", file=sys.stderr)
+    print(f"已添加{what[0]} / added {what[1]} {row['id']}: {pack.folder}", file=sys.stderr)
     print(f"本人授权有效期至 {consent.until} / consent valid until {consent.until}"
           + ("" if args.consent_until else "（默认一年，可用 --consent-until 修改 / a year by default: --consent-until)"),
           file=sys.stderr)
+    return row
+
+
+def _avatar_add_twin(args) -> int:
+    from ..avatar import add_twin_avatar
+
+    consent = _consent_of(args)
+    print("正在分析录像（约为录像时长的一半）… / analysing the recording (about half its length)...", file=sys.stderr)
+    pack = add_twin_avatar(args.recording, args.name, args.id, args.licence, args.force, consent=consent)
+    row = _added(pack, consent, args, ("数字分身", "twin"))
+    print(json.dumps({**row, "folder": str(pack.folder), "recording": pack.recording, "warnings": []},
+                     ensure_ascii=False))
+    return 0
+
+
+def _avatar_add(args) -> int:
+    from ..avatar import add_photo_avatar, size_warning
+
+    consent = _consent_of(args)
+    pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force, consent=consent)
+    row = _added(pack, consent, args)
     warning = size_warning(pack)  # a face too small to fill every frame: framed smaller, and what size fills it
     if warning:
         print(f"注意 / warning: {warning}", file=sys.stderr)

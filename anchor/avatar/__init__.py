@@ -3,7 +3,8 @@
 Entry points: ``load_avatar`` reads a pack (``avatars/<id>/avatar.yaml``) and ``AvatarPack.rig(backdrop)`` prepares
 it over the studio for one clip; ``perform`` turns the speech timeline into a :class:`Performance` (one pose per video
 frame), and the renderer pastes the rig's patches for each pose.  ``add_photo_avatar`` makes a new pack from a
-producer's photo, ``add_mascot_avatar`` one from a designer's layered mascot artwork; ``list_avatars``,
+producer's photo, ``add_mascot_avatar`` one from a designer's layered mascot artwork,
+``add_twin_avatar`` a digital twin from the presenter's own recording; ``list_avatars``,
 ``describe`` and ``preview_frame`` show the packs there are.
 
 Modules, lowest first:
@@ -23,7 +24,14 @@ Modules, lowest first:
 * ``preview`` - the anchor on the station's studio set: preview pictures and cached thumbnails;
 * ``consent`` - the presenter's consent record, a pack's consent state, and refusing a real face without one;
 * ``pack`` - avatar packs: reading, listing and adding them; ``AvatarPack.rig`` builds the rig of the pack's kind;
-* ``mascotpack`` - adding a mascot pack from the artwork, with its preview.
+* ``mascotpack`` - adding a mascot pack from the artwork, with its preview;
+* ``twinshape`` - a presenter's mouth as numbers: lip and jaw shape, head pose, the mouth's look, the speaker's range;
+* ``twinrecording`` - a presenter's recording measured once: landmarks, shapes, looks, poses, speech, lower-face crops;
+* ``twinselect`` - unit selection: each output frame's recorded mouth, by target and join costs and Viterbi;
+* ``twinblend`` - a recorded lower face laid onto a background frame: aligned, stretched, feathered, colour-matched;
+* ``twin`` - the digital twin's rig: the recording's background loop with the chosen mouths laid on;
+* ``twinpack`` - adding a twin from a recording: the checks, the background loop span, the pack;
+* ``twineval`` - leave-one-out: how well a recording rebuilds itself, beside the photo warp.
 """
 
 from .consent import (
@@ -41,7 +49,7 @@ from .framing import (
     MIN_FACE_HEIGHT,
     face_size_warning,
 )
-from .lipsync import Rig
+from .lipsync import PlannedRig, Rig, plan_rig
 from .mascotpack import add_mascot_avatar
 from .pack import (
     DEFAULT_AVATAR,
@@ -56,6 +64,7 @@ from .pack import (
     load_avatar,
 )
 from .performance import Performance, frame_loudness, perform
+from .twinpack import add_twin_avatar
 from .photo import FramingNote, framing_shortfall, size_warning
 from .pictures import read_picture
 from .preview import preview_frame
@@ -71,9 +80,11 @@ __all__ = [
     "FaceTracker",
     "FramingNote",
     "Performance",
+    "PlannedRig",
     "Rig",
     "add_mascot_avatar",
     "add_photo_avatar",
+    "add_twin_avatar",
     "anchor_record",
     "avatars_dir",
     "check_consent",
@@ -90,6 +101,7 @@ __all__ = [
     "list_avatars",
     "load_avatar",
     "perform",
+    "plan_rig",
     "preview_frame",
     "read_picture",
     "size_warning",

@@ -42,7 +42,7 @@ LABELS = {"recorded": ("已取得本人授权", "consent recorded"),
           "expired": ("本人授权已过期", "consent expired"),
           "missing": ("缺少本人授权", "no consent record"),
           "not needed": ("无需授权（绘制形象）", "not needed (drawn artwork)")}
-REAL_FACE_KINDS = ("photo", "video_loop")
+REAL_FACE_KINDS = ("photo", "video_loop", "twin")
 DEFAULT_USE = "本台新闻播报 / news reading for this station"
 DEFAULT_DAYS = 365  # a year, unless --consent-until says otherwise
 DOCUMENT_TYPES = (".pdf", ".png", ".jpg", ".jpeg", ".webp", ".txt")

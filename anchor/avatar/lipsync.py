@@ -74,6 +74,21 @@ class Rig(Protocol):
         ...
 
 
+@runtime_checkable
+class PlannedRig(Rig, Protocol):
+    """A rig that decides what the whole clip shows before its first frame (a twin chooses its recorded mouths)."""
+
+    def plan(self, performance) -> dict:
+        """Prepare for the clip ``performance`` describes; returns what the clip's JSON records of it
+        (its ``warnings`` list is added to the clip's)."""
+        ...
+
+
+def plan_rig(rig: Rig, performance) -> dict | None:
+    """Let a :class:`PlannedRig` choose its whole clip before the first frame; None for a rig that does not."""
+    return rig.plan(performance) if isinstance(rig, PlannedRig) else None
+
+
 class FaceParts(Protocol):
     """The parts of a face a lip-sync method animates, as RGBA patches of the presenter picture."""
 

@@ -4,10 +4,13 @@ A pack is a folder ``avatars/<id>/`` (or under ``$ANCHOR_AVATARS_DIR``) with an
 ``avatar.yaml`` a producer can read and edit::
 
     name: 艾琳 Eileen
-    kind: photo                 # photo | video_loop | sprite
+    kind: photo                 # photo | video_loop | sprite | twin
     source: photo.png           # picture or recording in this folder ("skimage:astronaut", "drawn:panda")
                                 # sprite artwork: a layered PSD or a folder of PNG layers, with layers:,
                                 # tint: and head_pivot: (see anchor.avatar.artwork)
+                                # twin: the presenter's recording, with analysis.npz and background.mp4 made
+                                # from it by anchor avatar add-twin, and recording: what was measured
+    loop: crossfade             # video_loop and twin: pingpong (back and forth) | crossfade (joined at its end)
     licence: ...                # where the material comes from and on what terms
     framing:                    # where the head sits in the anchor area, as shares of its height
       head_height: 0.29         # forehead to chin
@@ -71,7 +74,7 @@ from .pictures import cover, hex_rgb, read_picture, write_picture
 from .preview import preview_frame, thumbnail
 
 DEFAULT_AVATAR = "mascot"  # drawn: a fresh install's anchor is nobody's likeness
-KINDS = ("photo", "video_loop", "sprite")
+KINDS = ("photo", "video_loop", "sprite", "twin")
 ORIENTATIONS = ("vertical", "landscape", "square")
 CUTOUTS = ("segment", "chroma", "none")
 
@@ -108,6 +111,7 @@ class AvatarPack:
     layers: dict = field(default_factory=dict)  # sprite artwork: part -> layer name (see anchor.avatar.artwork)
     tint: dict = field(default_factory=dict)  # sprite artwork: part -> station colour name or #rrggbb
     head_pivot: tuple[float, float] | None = None  # sprite artwork: where the head turns, artwork pixels
+    recording: dict = field(default_factory=dict)  # twin: what was measured in the presenter's recording
 
     def image(self) -> np.ndarray:
         """The presenter's picture as RGB uint8 (photo packs)."""
@@ -137,6 +141,10 @@ class AvatarPack:
             from .videoloop import video_loop_rig
 
             return video_loop_rig(self, behind, self.framing_for(orientation))
+        if self.kind == "twin":
+            from .twin import twin_rig
+
+            return twin_rig(self, behind, self.framing_for(orientation))
         return photo_rig(self, behind, orientation)
 
     def cut_out(self, width: int, height: int, orientation: str) -> tuple[np.ndarray, Face]:
@@ -212,6 +220,7 @@ def _pack(name: str, folder: Path, data: dict) -> AvatarPack:
         layers=dict(artwork.layers),
         tint=dict(artwork.tint),
         head_pivot=artwork.head_pivot,
+        recording=dict(data.get("recording") or {}),
     )
 
 

@@ -44,30 +44,52 @@ VIDEO_MAX_UPSCALE = None
 def video_loop_rig(pack, behind: np.ndarray, framing) -> VideoLoopRig:
     frames, source_fps = read_video(pack.folder / pack.source, pack.loop_seconds)
     faces = track_faces(frames, pack.folder / pack.source)
-    h, w = behind.shape[:2]
+    cut = [cut_out(pack, image) for image in frames]
+    pictures, framed_faces = frame_recording([c[0] for c in cut], [c[1] for c in cut], faces, behind.shape, framing)
+    method = pack.lipsync_method() if pack.lipsync != "warp" else WarpLipSync(eyes=False)
+    parts = method.parts(pictures[0], framed_faces[0])
+    return VideoLoopRig(pictures, framed_faces, behind, parts, source_fps, pack.loop)
+
+
+def cut_out(pack, image: np.ndarray, matte: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A recorded frame and its matte as the pack's ``background.cutout`` says (``matte``: one made earlier)."""
+    if pack.background.cutout == "chroma":
+        matte, image = chroma_matte(image, hex_rgb(pack.background.chroma_colour))
+    elif pack.background.cutout == "segment":
+        matte = person_matte(image) if matte is None else matte
+    else:
+        matte = np.ones(image.shape[:2], np.float32)
+    return image, matte
+
+
+def frame_recording(frames: list[np.ndarray], mattes: list[np.ndarray], faces: list, shape,
+                    framing) -> tuple[list[np.ndarray], list]:
+    """Every recorded frame framed in an anchor area of ``shape`` (RGBA), and its face there.
+
+    Every frame is placed with the first frame's framing, so the recorded head motion stays in."""
+    h, w = shape[:2]
     reference = faces[0]
-    pictures, framed_faces = [], []
-    for image, face in zip(frames, faces):
-        if pack.background.cutout == "chroma":
-            matte, image = chroma_matte(image, hex_rgb(pack.background.chroma_colour))
-        elif pack.background.cutout == "segment":
-            matte = person_matte(image)
-        else:
-            matte = np.ones(image.shape[:2], np.float32)
-        # every frame is placed with the first frame's framing, so the recorded motion stays in
+    pictures = []
+    for image, matte in zip(frames, mattes):
         picture, _ = frame_presenter(image, matte, reference, w, h, framing, VIDEO_MAX_UPSCALE)
         if orientation_of(w, h) != "vertical":
             soften_sides(picture)
         pictures.append(picture)
-        framed_faces.append(face)
     _, framed_reference = frame_presenter(frames[0], np.ones(frames[0].shape[:2], np.float32), reference, w, h, framing,
                                           VIDEO_MAX_UPSCALE)
     scale = framed_reference.height / reference.height
     offset = framed_reference.points[0] - reference.points[0] * scale
-    framed_faces = [f.scaled(scale, *offset) for f in framed_faces]
-    method = pack.lipsync_method() if pack.lipsync != "warp" else WarpLipSync(eyes=False)
-    parts = method.parts(pictures[0], framed_reference)
-    return VideoLoopRig(pictures, framed_faces, behind, parts, source_fps, pack.loop)
+    return pictures, [f.scaled(scale, *offset) for f in faces]
+
+
+class RecordedFace:
+    """The face parts of a loop that shows its recorded face as it is: nothing pasted."""
+
+    def rects(self) -> list[Rect]:
+        return []
+
+    def patches(self, pose: Pose) -> Iterator[Paste]:
+        return iter(())
 
 
 class VideoLoopRig:
@@ -110,14 +132,20 @@ class VideoLoopRig:
         return [self.region]
 
     def loop_index(self, pose: Pose) -> int:
-        fps = pose.audio.fps if pose.audio is not None else DEFAULT_FPS
-        step = int(pose.frame / fps * self.source_fps)
-        return self.order[step % len(self.order)]
+        return self.index_at(pose.frame, pose.audio.fps if pose.audio is not None else DEFAULT_FPS)
+
+    def index_at(self, frame: int, fps: float) -> int:
+        """Which recorded frame (of the loop's) shows in output frame ``frame`` of a clip at ``fps``."""
+        return self.order[int(frame / fps * self.source_fps) % len(self.order)]
+
+    def frame(self, j: int) -> np.ndarray:
+        """Loop frame ``j`` over the studio, RGB, the size of ``region``."""
+        return cv2.cvtColor(self._frames[j], cv2.COLOR_YUV2RGB_I420)
 
     def patches(self, pose: Pose) -> Iterator[Paste]:
         j = self.loop_index(pose)
         px, py, pw, ph = self.region
-        frame = cv2.cvtColor(self._frames[j], cv2.COLOR_YUV2RGB_I420)
+        frame = self.frame(j)
         yield px, py, frame
         for x, y, pixels in self.parts.patches(pose):
             paste = self._mouth(pixels, x, y, self._motions[j], frame)
@@ -187,24 +215,37 @@ def track_faces(frames: list[np.ndarray], path: Path) -> list:
 
 def record_idle_loop(rig, path: Path, seconds: float = 2.0, fps: int = DEFAULT_FPS, seed: int = 0) -> Path:
     """Write ``seconds`` of ``rig`` idling (breathing, blinking, mouth closed) to an H.264 MP4 at ``path``."""
-    from ..audio import ffmpeg_exe
     from ..speech import Timeline
     from .performance import perform
 
-    h, w = rig.base.shape[:2]
     n = int(round(seconds * fps))
-    performance = perform(Timeline((), seconds), "zh", n, fps, seed=seed)
-    command = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
-               "-r", str(fps), "-i", "pipe:", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16",
-               "-pix_fmt", "yuv420p", str(path)]
-    with subprocess.Popen(command, stdin=subprocess.PIPE) as encoder:
-        frame = rig.base.copy()
-        for i in range(n):
-            np.copyto(frame, rig.base)
-            for x, y, pixels in rig.patches(performance.pose(i)):
-                frame[y:y + pixels.shape[0], x:x + pixels.shape[1]] = pixels
-            encoder.stdin.write(frame.tobytes())
-        encoder.stdin.close()
+    return record_performance(rig, path, perform(Timeline((), seconds), "zh", n, fps, seed=seed))
+
+
+def record_performance(rig, path: Path, performance, audio: tuple[np.ndarray, int] | None = None) -> Path:
+    """Write ``rig`` acting out ``performance`` to an H.264 MP4 at ``path``, with ``audio`` (mono float samples,
+    rate) as its sound when given: a recording of a presenter, as tests and docs need one."""
+    import tempfile
+
+    from ..audio import ffmpeg_exe, write_wav
+
+    h, w = rig.base.shape[:2]
+    with tempfile.TemporaryDirectory() as tmp:
+        sound = []
+        if audio is not None:
+            write_wav(Path(tmp) / "sound.wav", audio[0], audio[1])
+            sound = ["-i", str(Path(tmp) / "sound.wav"), "-c:a", "aac", "-b:a", "128k", "-shortest"]
+        command = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
+                   "-r", str(performance.fps), "-i", "pipe:", *sound[:2], "-c:v", "libx264", "-preset", "veryfast",
+                   "-crf", "16", "-pix_fmt", "yuv420p", *sound[2:], str(path)]
+        with subprocess.Popen(command, stdin=subprocess.PIPE) as encoder:
+            frame = rig.base.copy()
+            for i in range(len(performance)):
+                np.copyto(frame, rig.base)
+                for x, y, pixels in rig.patches(performance.pose(i)):
+                    frame[y:y + pixels.shape[0], x:x + pixels.shape[1]] = pixels
+                encoder.stdin.write(frame.tobytes())
+            encoder.stdin.close()
     if encoder.returncode:
         raise RuntimeError(f"ffmpeg failed writing {path}")
     return Path(path)

@@ -96,7 +96,7 @@ def probe(path: Path) -> tuple[float, float, np.ndarray | None]:
             else:
                 seconds = float(container.duration or 0) / av.time_base
             loudness = _loudness(container, fps) if container.streams.audio else None
-    except av.AVError as e:
+    except av.FFmpegError as e:
         raise AvatarError(f"无法读取录像：{path}（{e}）", f"cannot read the recording {path}: {e}") from None
     return fps, seconds, loudness
 
@@ -125,7 +125,7 @@ def frames_of(path: Path, start: int = 0, stop: int | None = None):
                     break
                 if i >= start:
                     yield frame.to_ndarray(format="rgb24")
-    except av.AVError as e:
+    except av.FFmpegError as e:
         raise AvatarError(f"无法读取录像：{path}（{e}）", f"cannot read the recording {path}: {e}") from None
 
 

@@ -204,6 +204,8 @@ def _crop_origin(face: Face, size: tuple[int, int], shape) -> tuple[int, int]:
 def _speaking(shapes: np.ndarray, loudness: np.ndarray | None, fps: float) -> tuple[np.ndarray, bool]:
     """Which frames are speech: from the sound when it is clear, else from how much the lips move."""
     if loudness is not None and len(loudness):
+        n = len(shapes)  # the sound may end a frame early or late
+        loudness = np.pad(loudness[:n], (0, max(n - len(loudness), 0)), mode="edge")
         floor, loud = np.percentile(loudness, 10), np.percentile(loudness, 90)
         if loud - floor >= 12:
             voiced = loudness > floor + 0.35 * (loud - floor)

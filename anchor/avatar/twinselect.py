@@ -37,6 +37,7 @@ MIN_COVERAGE = 0.85
 TARGET_WEIGHTS = np.float32([4.0, 2.0, 1.2])
 JOIN_WEIGHTS = np.float32([1.0, 0.5, 0.3])
 JOIN = 0.1  # what any jump costs, besides how far apart the two mouths are
+CLOSING = np.float32([4.0, 1.0, 1.0])  # a closure (b, p, m) weighs its opening four times: lips that must meet do
 POSE_WEIGHT = 0.05
 LOOK_WEIGHT = 0.4
 OWN_BONUS = 0.05  # the background's own frame, on a tie: shown as recorded, it has no seam at all
@@ -75,13 +76,15 @@ def choose_mouths(recording: Recording, targets: np.ndarray, background_poses: n
     lattice, back = [], []
     total = np.zeros(0)
     carried = np.zeros(0, np.int64)  # successors of the best paths so far: a real run is never pruned away
+    closing = targets[:, GAP] <= speaker.gap_closed + 1e-6  # b, p, m: the lips must meet
     for t in range(n_frames):
-        cost_all = _target_cost(shapes[pool], wanted[t], recording.poses[pool], background_poses[t])
+        weights = TARGET_WEIGHTS * (CLOSING if closing[t] else 1.0)
+        cost_all = _target_cost(shapes[pool], wanted[t], recording.poses[pool], background_poses[t], weights)
         best = pool[np.argpartition(cost_all, min(CANDIDATES, len(pool) - 1))[:CANDIDATES]]
         extra = [carried] + ([np.int64([own[t]])] if own is not None else [])
         now = np.unique(np.concatenate([best, *extra]))
         now = now[usable[now]]
-        cost = _target_cost(shapes[now], wanted[t], recording.poses[now], background_poses[t])
+        cost = _target_cost(shapes[now], wanted[t], recording.poses[now], background_poses[t], weights)
         if own is not None:
             cost[now == own[t]] -= OWN_BONUS
         if t == 0:
@@ -114,7 +117,7 @@ def choose_mouths(recording: Recording, targets: np.ndarray, background_poses: n
     return Choice(path, residual, close, n_frames / jumps)
 
 
-def _target_cost(shapes, wanted, poses, pose) -> np.ndarray:
-    shape = (((shapes - wanted) ** 2) * TARGET_WEIGHTS).sum(axis=1)
+def _target_cost(shapes, wanted, poses, pose, weights) -> np.ndarray:
+    shape = (((shapes - wanted) ** 2) * weights).sum(axis=1)
     turn = (((poses - pose) / POSE_SCALE) ** 2).sum(axis=1)
     return shape + POSE_WEIGHT * turn

@@ -193,7 +193,7 @@ def read_video(path: Path, seconds: float) -> tuple[list[np.ndarray], float]:
                 frames.append(frame.to_ndarray(format="rgb24"))
                 if len(frames) >= seconds * fps:
                     break
-    except (av.AVError, IndexError) as e:
+    except (av.FFmpegError, IndexError) as e:
         raise AvatarError(f"无法读取主播视频：{path}（{e}）", f"cannot read the presenter video {path}: {e}") from None
     if len(frames) < 2:
         raise AvatarError(f"主播视频太短：{path}", f"the presenter video is too short: {path}")

@@ -71,8 +71,8 @@ def build_ui(service, lang: str = "zh"):
     import gradio as gr
 
     from ..avatar import (
-        DEFAULT_AVATAR, FILL_FACE_HEIGHT, FILL_FRAME, MAX_UPSCALE, MIN_FACE_HEIGHT, describe, face_size_warning,
-        list_avatars, load_avatar, size_warning,
+        DEFAULT_AVATAR, FILL_FACE_HEIGHT, FILL_FRAME, MAX_UPSCALE, MIN_FACE_HEIGHT, TWIN_SECONDS, describe,
+        face_size_warning, list_avatars, load_avatar, size_warning,
     )
     from ..export import list_platforms
     from .intake import list_samples
@@ -190,6 +190,22 @@ def build_ui(service, lang: str = "zh"):
         return t("saved", id=pack.id) + _said(size_warning(pack)), gr.update(choices=avatar_list, value=pack.id)
 
     @_friendly
+    def save_twin(recording, name, licence, consent_file, consent_note):
+        from .service import save_twin as save
+
+        if not recording:
+            raise InputError("请先上传主播的录像", "upload the presenter's recording first")
+        if not (name or "").strip():
+            raise InputError("请填写主播名字", "enter the presenter's name")
+        if not consent_file and not (consent_note or "").strip():
+            raise InputError(*TEXT["consent_needed"])
+        pack = save(recording, name.strip(), licence or None, consent_file or None, consent_note or None)
+        nonlocal avatar_list, avatar_rows
+        avatar_list, avatar_rows = avatar_choices()
+        return (t("twin_saved", id=pack.id, s=pack.recording.get("seconds", 0),
+                  talk=pack.recording.get("speaking_share", 0)), gr.update(choices=avatar_list, value=pack.id))
+
+    @_friendly
     def start_batch(files, voice, avatar, template, aspects, preset):
         from .intake import Upload
 
@@ -289,6 +305,9 @@ def build_ui(service, lang: str = "zh"):
                     with gr.Column():
                         photo = gr.Image(label=t("photo"), type="filepath", sources=["upload"], height=320,
                                          elem_id="avatar-photo")
+                        recording = gr.Video(label=t("recording"), sources=["upload"], height=240,
+                                             elem_id="avatar-recording")
+                        gr.Markdown(t("twin_rule", s=TWIN_SECONDS, n=MIN_FACE_HEIGHT), elem_id="twin-rule")
                         presenter = gr.Textbox(label=t("name"))
                         licence = gr.Textbox(label=t("licence"))
                         consent_file = gr.File(label=t("consent_file"), type="filepath", elem_id="avatar-consent",
@@ -298,6 +317,7 @@ def build_ui(service, lang: str = "zh"):
                         with gr.Row():
                             check_button = gr.Button(t("check"))
                             save_button = gr.Button(t("save"), variant="primary")
+                            twin_button = gr.Button(t("save_twin"), elem_id="save-twin")
                     with gr.Column():
                         check_result = gr.Markdown(label=t("check_result"))
                         preview = gr.Image(label=t("preview"), interactive=False, height=420, elem_id="avatar-preview")
@@ -333,6 +353,8 @@ def build_ui(service, lang: str = "zh"):
         check_button.click(check_photo, [photo, presenter], [check_result, preview], concurrency_limit=1)
         save_button.click(save_avatar, [photo, presenter, licence, consent_file, consent_note], [check_result, avatar],
                           concurrency_limit=1)
+        twin_button.click(save_twin, [recording, presenter, licence, consent_file, consent_note],
+                          [check_result, avatar], concurrency_limit=1)
         batch_button.click(start_batch, [files, voice, avatar, template, aspects, preset],
                            [batch_ids, batch_table, gallery, archive, timer])
         timer.tick(poll_batch, batch_ids, [batch_table, gallery, archive, timer], concurrency_limit=None,

@@ -64,7 +64,7 @@ from .pack import (
     load_avatar,
 )
 from .performance import Performance, frame_loudness, perform
-from .twinpack import add_twin_avatar
+from .twinpack import MIN_SECONDS as TWIN_SECONDS, add_twin_avatar
 from .photo import FramingNote, framing_shortfall, size_warning
 from .pictures import read_picture
 from .preview import preview_frame
@@ -75,6 +75,7 @@ __all__ = [
     "FILL_FRAME",
     "MAX_UPSCALE",
     "MIN_FACE_HEIGHT",
+    "TWIN_SECONDS",
     "AvatarPack",
     "Consent",
     "FaceTracker",

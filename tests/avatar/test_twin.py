@@ -223,3 +223,17 @@ def test_add_twin_needs_consent(tmp_path, monkeypatch, anchor_cli):
                         env={**os.environ, "ANCHOR_AVATARS_DIR": str(tmp_path)})
     assert result.returncode != 0 and "同意" in result.stderr and "consent" in result.stderr, result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_the_studio_saves_a_recording_as_a_twin(twin_root, tmp_path, monkeypatch):
+    from anchor.apps.service import save_twin
+
+    root, _, _ = twin_root
+    monkeypatch.setenv("ANCHOR_AVATARS_DIR", str(tmp_path))
+    recording = root.parent / "presenter-reading.mp4"
+    with pytest.raises(AvatarError) as raised:
+        save_twin(recording, "王芳")
+    assert "同意" in raised.value.zh and "consent" in raised.value.en
+    pack = save_twin(recording, "王芳", consent_note="王芳本人 2026-12-01 同意用于测试")
+    assert pack.kind == "twin" and pack.id == "wang-fang" and pack.consent.recorded_by == "制作台 studio"
+    assert pack.recording["seconds"] >= 30 and (pack.folder / "analysis.npz").is_file()

@@ -46,22 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     avatar_commands = avatar.add_subparsers(dest="avatar_command", required=True)
     add = avatar_commands.add_parser("add", help="用一张照片新建主播形象 / make a new anchor from a photo")
     add.add_argument("photo", help="正面、清晰的单人照片 / a clear frontal photo of one presenter")
-    add.add_argument("--name", required=True, help="主播名字 / the presenter's name, e.g. 张明")
-    add.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
-    add.add_argument("--licence", help="照片来源与授权 / where the photo comes from and on what terms")
-    add.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
-    _consent_arguments(add)
+    _presenter_arguments(add, ("照片", "photo"))
     add.set_defaults(run=_avatar_add)
     twin = avatar_commands.add_parser("add-twin", help="用主播本人的录像新建数字分身 / make a digital twin of the "
                                       "presenter from their own recording")
     twin.add_argument("recording", help="主播正对镜头坐着朗读的录像，至少 30 秒，建议 2–3 分钟，含 10–20 秒闭嘴静坐 / a "
                       "frontal, seated recording of the presenter reading, 30 s at least, 2-3 min recommended, with "
                       "10-20 s sitting still, mouth closed")
-    twin.add_argument("--name", required=True, help="主播名字 / the presenter's name, e.g. 张明")
-    twin.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
-    twin.add_argument("--licence", help="录像来源与授权 / where the recording comes from and on what terms")
-    twin.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
-    _consent_arguments(twin)
+    _presenter_arguments(twin, ("录像", "recording"))
     twin.set_defaults(run=_avatar_add_twin)
     mascot = avatar_commands.add_parser("add-mascot", help="用设计师的分层美术稿新建吉祥物主播 / make a mascot anchor "
                                         "from a designer's layered artwork")
@@ -189,7 +181,12 @@ def _avatars(args) -> int:
     return 0
 
 
-def _consent_arguments(parser) -> None:
+def _presenter_arguments(parser, material: tuple[str, str]) -> None:
+    """A real presenter's new pack: name, id, licence, --force and their consent."""
+    parser.add_argument("--name", required=True, help="主播名字 / the presenter's name, e.g. 张明")
+    parser.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
+    parser.add_argument("--licence", help=f"{material[0]}来源与授权 / where the {material[1]} comes from and on what terms")
+    parser.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
     parser.add_argument("--consent", metavar="FILE", help="本人签字的授权书（PDF/图片/文本），复制进形象 / the "
                         "presenter's signed authorisation, copied into the pack (this or --consent-note is required)")
     parser.add_argument("--consent-note", help="本台自测时代替授权书：谁、何时同意 / instead of a document, for a "

@@ -174,34 +174,34 @@ def build_ui(service, lang: str = "zh"):
         warning = face_size_warning(face.height)  # accepted, but framed smaller in some frames
         return t("face_ok", h=face.height, yaw=face.yaw, roll=face.roll) + _said(warning), preview
 
-    @_friendly
-    def save_avatar(photo, name, licence, consent_file, consent_note):
-        from .service import save_avatar as save
-
-        if not photo:
-            raise InputError("请先上传照片", "upload a photo first")
+    def new_presenter(save, upload, missing: tuple[str, str], name, licence, consent_file, consent_note):
+        """A real presenter's new pack from ``upload`` (a photo or a recording), checked for a name and consent
+        first; the anchor list is read again, so the new pack can be chosen at once."""
+        if not upload:
+            raise InputError(*missing)
         if not (name or "").strip():
             raise InputError("请填写主播名字", "enter the presenter's name")
         if not consent_file and not (consent_note or "").strip():
             raise InputError(*TEXT["consent_needed"])
-        pack = save(photo, name.strip(), licence or None, consent_file or None, consent_note or None)
+        pack = save(upload, name.strip(), licence or None, consent_file or None, consent_note or None)
         nonlocal avatar_list, avatar_rows
         avatar_list, avatar_rows = avatar_choices()
+        return pack
+
+    @_friendly
+    def save_avatar(photo, name, licence, consent_file, consent_note):
+        from .service import save_avatar as save
+
+        pack = new_presenter(save, photo, ("请先上传照片", "upload a photo first"), name, licence, consent_file,
+                             consent_note)
         return t("saved", id=pack.id) + _said(size_warning(pack)), gr.update(choices=avatar_list, value=pack.id)
 
     @_friendly
     def save_twin(recording, name, licence, consent_file, consent_note):
         from .service import save_twin as save
 
-        if not recording:
-            raise InputError("请先上传主播的录像", "upload the presenter's recording first")
-        if not (name or "").strip():
-            raise InputError("请填写主播名字", "enter the presenter's name")
-        if not consent_file and not (consent_note or "").strip():
-            raise InputError(*TEXT["consent_needed"])
-        pack = save(recording, name.strip(), licence or None, consent_file or None, consent_note or None)
-        nonlocal avatar_list, avatar_rows
-        avatar_list, avatar_rows = avatar_choices()
+        pack = new_presenter(save, recording, ("请先上传主播的录像", "upload the presenter's recording first"), name,
+                             licence, consent_file, consent_note)
         return (t("twin_saved", id=pack.id, s=pack.recording.get("seconds", 0),
                   talk=pack.recording.get("speaking_share", 0)), gr.update(choices=avatar_list, value=pack.id))
 

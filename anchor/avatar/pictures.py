@@ -25,6 +25,12 @@ def read_picture(path: Path) -> np.ndarray:
 
 
 def write_picture(path: Path, rgb: np.ndarray) -> None:
+    if Path(path).suffix.lower() == ".png":
+        # PIL's optimising PNG encoder took 55 s for a phone's 4000 px photo; OpenCV's at level 3, about 1 s
+        if not cv2.imwrite(str(path), cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_PNG_COMPRESSION, 3]):
+            raise AvatarError(f"无法写入图片：{path}", f"cannot write the picture {path}")
+        return
     from PIL import Image
 
     Image.fromarray(rgb).save(path, quality=90, optimize=True)

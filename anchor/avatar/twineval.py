@@ -45,8 +45,8 @@ def leave_one_out(frames: list[np.ndarray], fps: float, recording: Recording | N
         held = np.zeros(len(frames), bool)
         held[start:start + second] = True
         index = np.flatnonzero(held)
-        twin = _rebuild_twin(frames, recording, held, index)
-        photo = _rebuild_photo(frames, recording, held, index)
+        twin = rebuild_twin(frames, recording, held, index)
+        photo = rebuild_photo(frames, recording, held, index)
         truth = [frames[i] for i in index]
         rows["twin"].append(_figures(twin, truth, recording, index))
         rows["photo_warp"].append(_figures(photo, truth, recording, index))
@@ -55,7 +55,7 @@ def leave_one_out(frames: list[np.ndarray], fps: float, recording: Recording | N
         {"folds": len(starts), "frames_per_fold": second}
 
 
-def _rebuild_twin(frames, recording, held, index):
+def rebuild_twin(frames, recording, held, index):
     choice = choose_mouths(recording, recording.shapes[index, :3], recording.poses[index], allowed=~held)
     blender = LowerFaceBlender()
     out = []
@@ -67,7 +67,7 @@ def _rebuild_twin(frames, recording, held, index):
     return out
 
 
-def _rebuild_photo(frames, recording, held, index):
+def rebuild_photo(frames, recording, held, index):
     """The warp method on the still frame nearest in head pose among the idle ones (any frame, when none is idle)."""
     from .warp import WarpLipSync
 

@@ -71,7 +71,7 @@ def twin_clip(root: Path) -> dict:
     photo = cv2.resize(skimage.data.astronaut(), None, fx=2.2, fy=2.2, interpolation=cv2.INTER_CUBIC)
     cv2.imwrite(str(root / "presenter" / "photo.png"), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
     data = yaml.safe_load((root / "presenter" / "avatar.yaml").read_text(encoding="utf-8"))
-    data.update(source="photo.png", preview=None, consent={"by": "docs", "date": "2026-12-02", "note": "docs stills"})
+    data.update(source="photo.png", preview=None, consent={"by": "docs", "date": "2026-12-02", "use": "README stills", "note": "docs stills"})
     (root / "presenter" / "avatar.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     recording = root / "reading.mp4"
     record_reading(load_avatar("presenter"), recording, READING)
@@ -88,7 +88,7 @@ def twin_clip(root: Path) -> dict:
                   if i in (100, 160, 220, 300)]
     cv2.imwrite(str(STILLS / "twin-frame.jpg"), cv2.cvtColor(frames[1], cv2.COLOR_RGB2BGR),
                 [cv2.IMWRITE_JPEG_QUALITY, 90])
-    close = np.hstack([f[560:860, 390:690] for f in frames])  # the mouth at full size, no scaling
+    close = np.hstack([f[680:940, 400:680] for f in frames])  # the lower face at full size, no scaling
     cv2.imwrite(str(STILLS / "twin-mouths.jpg"), cv2.cvtColor(close, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
     return {"sync": {"frames": report.frames, "with_face": report.frames_with_face, "best_lag": report.best_lag,
                      "correlation": round(report.correlation, 3), "clear": report.clear},

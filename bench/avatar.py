@@ -148,7 +148,7 @@ def twin_pack(root: Path, photo_pack: str) -> tuple[str, dict]:
     the analysis is timed (the landmark model already loaded, as in a running studio)."""
     from anchor.avatar import add_twin_avatar, consent_request
     from anchor.avatar.face import FaceTracker
-    from anchor.avatar.twineval import record_reading
+    from anchor.avatar.twin.evaluate import record_reading
 
     recording = root / "reading.mp4"
     previous = os.environ.get("ANCHOR_AVATARS_DIR")

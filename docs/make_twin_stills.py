@@ -6,7 +6,7 @@
    a strip ``docs/stills/twin-loo.jpg`` (rows: the real frames, the twin, the photo warp;
    the 176x144 frames enlarged 3x, nearest neighbour, so no detail is invented).
 2. A twin made with ``add_twin_avatar`` from a 30 s recording of the consented test
-   presenter reading aloud (``twineval.record_reading``: no real presenter's recording may
+   presenter reading aloud (``twin.evaluate.record_reading``: no real presenter's recording may
    be used here), reading ``scripts/demo.md`` in 9:16: its sync measured with
    ``anchor.export.syncheck``, stills of whole frames and mouth close-ups at full size.
 
@@ -39,8 +39,8 @@ READING = ("从今天起，县图书馆每天开放到晚上九点。全县已�
 
 
 def leave_one_out_figures() -> dict:
-    from anchor.avatar.twineval import leave_one_out, rebuild_photo, rebuild_twin
-    from anchor.avatar.twinrecording import measure
+    from anchor.avatar.twin.evaluate import leave_one_out, rebuild_photo, rebuild_twin
+    from anchor.avatar.twin.recording import measure
 
     with av.open(str(CARPHONE)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(container.streams.video[0])]
@@ -63,7 +63,7 @@ def leave_one_out_figures() -> dict:
 def twin_clip(root: Path) -> dict:
     os.environ["ANCHOR_AVATARS_DIR"] = str(root)
     from anchor.avatar import add_twin_avatar, consent_request, load_avatar
-    from anchor.avatar.twineval import record_reading
+    from anchor.avatar.twin.evaluate import record_reading
     from anchor.export.syncheck import measure_sync
     from anchor.files import PROJECT_DIR
 

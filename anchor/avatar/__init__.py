@@ -25,13 +25,7 @@ Modules, lowest first:
 * ``consent`` - the presenter's consent record, a pack's consent state, and refusing a real face without one;
 * ``pack`` - avatar packs: reading, listing and adding them; ``AvatarPack.rig`` builds the rig of the pack's kind;
 * ``mascotpack`` - adding a mascot pack from the artwork, with its preview;
-* ``twinshape`` - a presenter's mouth as numbers: lip and jaw shape, head pose, the mouth's look, the speaker's range;
-* ``twinrecording`` - a presenter's recording measured once: landmarks, shapes, looks, poses, speech, lower-face crops;
-* ``twinselect`` - unit selection: each output frame's recorded mouth, by target and join costs and Viterbi;
-* ``twinblend`` - a recorded lower face laid onto a background frame: aligned, stretched, feathered, colour-matched;
-* ``twin`` - the digital twin's rig: the recording's background loop with the chosen mouths laid on;
-* ``twinpack`` - adding a twin from a recording: the checks, the background loop span, the pack;
-* ``twineval`` - leave-one-out: how well a recording rebuilds itself, beside the photo warp.
+* ``twin`` - the digital twin from the presenter's own recording (its own modules: see ``twin/__init__``).
 """
 
 from .consent import (
@@ -64,7 +58,7 @@ from .pack import (
     load_avatar,
 )
 from .performance import Performance, frame_loudness, perform
-from .twinpack import MIN_SECONDS as TWIN_SECONDS, add_twin_avatar
+from .twin.pack import MIN_SECONDS as TWIN_SECONDS, add_twin_avatar
 from .photo import FramingNote, framing_shortfall, size_warning
 from .pictures import read_picture
 from .preview import preview_frame

@@ -142,7 +142,7 @@ class AvatarPack:
 
             return video_loop_rig(self, behind, self.framing_for(orientation))
         if self.kind == "twin":
-            from .twin import twin_rig
+            from .twin.rig import twin_rig
 
             return twin_rig(self, behind, self.framing_for(orientation))
         return photo_rig(self, behind, orientation)

@@ -21,9 +21,9 @@ import skimage.data
 
 from anchor.audio import ffmpeg_exe
 from anchor.avatar import add_twin_avatar, consent_request, load_avatar, perform
-from anchor.avatar.twin import TwinRig
-from anchor.avatar.twineval import leave_one_out, record_reading
-from anchor.avatar.twinselect import CLOSE_GAP
+from anchor.avatar.twin.evaluate import leave_one_out, record_reading
+from anchor.avatar.twin.rig import TwinRig
+from anchor.avatar.twin.selection import CLOSE_GAP
 from anchor.errors import AvatarError
 from anchor.export.syncheck import measure_sync
 
@@ -141,7 +141,7 @@ def test_twin_mouth_closes_for_b_p_m_and_rests_in_pauses(twin_root):
     assert report["coverage"] > 0.7, report
     # the pictures, measured again: the lips part for the open vowels, meet for b, p, m, rest as recorded in the pause
     from anchor.avatar.face import find_face
-    from anchor.avatar.twinshape import mouth_shapes
+    from anchor.avatar.twin.shape import mouth_shapes
 
     measured = {}
     for name, i in (("pause", 5), ("open", int(np.flatnonzero(opened)[0])), ("closed", int(np.flatnonzero(closed)[1]))):

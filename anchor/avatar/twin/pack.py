@@ -4,7 +4,7 @@
 cannot make a twin: unreadable, shorter than ``MIN_SECONDS``, no face or a second
 person's, a face under the framing's size rule, a head turned away for much of it, a
 moving camera, or a face that keeps leaving the frame.  A recording that passes is
-measured (:mod:`anchor.avatar.twinrecording`), a background span is chosen (mostly idle,
+measured (:mod:`anchor.avatar.twin.recording`), a background span is chosen (mostly idle,
 the head near its usual pose, its ends alike so the loop joins unseen), and the pack is
 written all at once with the presenter's consent: the recording itself, ``analysis.npz``
 and ``background.mp4``.
@@ -21,14 +21,14 @@ import av
 import cv2
 import numpy as np
 
-from ..errors import AvatarError
-from .consent import ConsentRequest, consent_request, record_consent
-from .face import UPPER_FACE, Face, face_boxes, person_matte
-from .framing import MIN_FACE_HEIGHT
-from .pack import AvatarPack, create_pack, slug
-from .twin import ANALYSIS, BACKGROUND
-from .twinrecording import Recording, measure
-from .twinshape import POSE_SCALE, head_frame
+from ...errors import AvatarError
+from ..consent import ConsentRequest, consent_request, record_consent
+from ..face import UPPER_FACE, Face, face_boxes, person_matte
+from ..framing import MIN_FACE_HEIGHT
+from ..pack import AvatarPack, create_pack, slug
+from .recording import Recording, measure
+from .rig import ANALYSIS, BACKGROUND
+from .shape import POSE_SCALE, head_frame
 
 MIN_SECONDS = 30.0  # shorter recordings do not hold enough mouth shapes (2 to 3 min is recommended)
 MAX_TURN = 20.0  # degrees: a head turned further does not lend its mouth
@@ -236,7 +236,7 @@ def background_span(recording: Recording, seconds: float) -> tuple[int, int]:
 def write_background(path: Path, out: Path, start: int, stop: int, fps: float) -> np.ndarray:
     """Frames [start, stop) of the recording as ``out`` (H.264, near lossless), and their person mattes (uint8,
     ``MATTE_SCALE`` size), so rendering never runs the segmentation model."""
-    from ..audio import ffmpeg_exe
+    from ...audio import ffmpeg_exe
 
     mattes, encoder = [], None
     try:

@@ -5,7 +5,7 @@ crop).  Shapes are measured in a frame fixed to the head, so a head that moves, 
 or comes closer measures the same: the origin at the nose bridge, the outer eye
 corners level, and one unit the distance between them.
 
-A twin (:mod:`anchor.avatar.twin`) compares the shape the script asks for in each
+A twin (:mod:`anchor.avatar.twin.rig`) compares the shape the script asks for in each
 output frame with the shapes measured in the presenter's recording; ``SpeakerRange``
 maps the timeline's speaker-neutral mouth (0 closed .. 1 widest) into this speaker's
 own measured opening, width and jaw.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .face import Face
+from ..face import Face
 
 #: shape vector columns
 SHAPE = ("gap", "width", "jaw", "upper_lip", "lower_lip", "corner_lift")

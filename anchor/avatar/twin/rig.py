@@ -1,12 +1,12 @@
 """The digital twin: the station's own presenter, speaking a new script with mouths re-used from their recording.
 
 A ``twin`` pack holds the presenter's recording, its analysis
-(:mod:`anchor.avatar.twinrecording`) and a background span cut from it at a good loop
+(:mod:`anchor.avatar.twin.recording`) and a background span cut from it at a good loop
 point.  For a clip, the rig plays the background span in a loop with its real blinks
 and head motion (the video loop's machinery, :mod:`anchor.avatar.videoloop`), and
 before the first frame ``plan`` chooses, for every output frame, the recorded mouth
-that best says what the timeline asks (:mod:`anchor.avatar.twinselect`); each frame's
-lower face is then laid onto the background frame (:mod:`anchor.avatar.twinblend`).
+that best says what the timeline asks (:mod:`anchor.avatar.twin.selection`); each frame's
+lower face is then laid onto the background frame (:mod:`anchor.avatar.twin.blend`).
 Where the background's own frame is the one chosen (a pause, its own closed mouth),
 the frame is shown as recorded.  A rig that is never planned shows the background as
 recorded (a preview).
@@ -19,13 +19,20 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..speech import VISEMES
-from .face import Face
-from .lipsync import Paste, Pose, Rect
-from .twinblend import LowerFaceBlender
-from .twinrecording import Recording, load_recording
-from .twinselect import MIN_COVERAGE, Choice, choose_mouths
-from .videoloop import DEFAULT_FPS, RecordedFace, VideoLoopRig, cut_out, frame_recording, read_video
+from ...speech import VISEMES
+from ..face import Face
+from ..lipsync import Paste, Pose, Rect
+from ..videoloop import (
+    DEFAULT_FPS,
+    RecordedFace,
+    VideoLoopRig,
+    cut_out,
+    frame_recording,
+    read_video,
+)
+from .blend import LowerFaceBlender
+from .recording import Recording, load_recording
+from .selection import MIN_COVERAGE, Choice, choose_mouths
 
 ANALYSIS = "analysis.npz"
 BACKGROUND = "background.mp4"

@@ -24,12 +24,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .face import LOWER_INNER_LIP, LOWER_OUTER_LIP, UPPER_INNER_LIP, UPPER_OUTER_LIP, Face
-from .lipsync import Pose
-from .twinblend import LowerFaceBlender
-from .twinrecording import Recording, measure
-from .twinselect import choose_mouths
-from .twinshape import GAP, POSE_SCALE, WIDTH, mouth_box
+from ..face import (
+    LOWER_INNER_LIP,
+    LOWER_OUTER_LIP,
+    UPPER_INNER_LIP,
+    UPPER_OUTER_LIP,
+    Face,
+)
+from ..lipsync import Pose
+from .blend import LowerFaceBlender
+from .recording import Recording, measure
+from .selection import choose_mouths
+from .shape import GAP, POSE_SCALE, WIDTH, mouth_box
 
 LIPS = sorted(set(UPPER_INNER_LIP + LOWER_INNER_LIP + UPPER_OUTER_LIP + LOWER_OUTER_LIP))
 
@@ -69,7 +75,7 @@ def rebuild_twin(frames, recording, held, index):
 
 def rebuild_photo(frames, recording, held, index):
     """The warp method on the still frame nearest in head pose among the idle ones (any frame, when none is idle)."""
-    from .warp import WarpLipSync
+    from ..warp import WarpLipSync
 
     rest = np.flatnonzero(~held & recording.idle) if (~held & recording.idle).any() else np.flatnonzero(~held)
     pose = np.median(recording.poses[index], axis=0)
@@ -105,9 +111,8 @@ def _paste(frame: np.ndarray, paste) -> np.ndarray:
 
 
 def _figures(rebuilt, truth, recording, index) -> dict:
-    from skimage.metrics import structural_similarity
-
     import cv2
+    from skimage.metrics import structural_similarity
 
     again = measure(rebuilt, recording.fps)
     scores, errors, steps = [], [], []
@@ -131,7 +136,7 @@ def _seam(frame: np.ndarray, face: Face) -> np.ndarray:
     """Mean RGB just inside minus just outside the lower-face mask's edge (where a paste's seam would lie)."""
     import cv2
 
-    from .twinblend import FEATHER, lower_face_polygon
+    from .blend import FEATHER, lower_face_polygon
 
     mask = np.zeros(frame.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(lower_face_polygon(face)).astype(np.int32)], 255)
@@ -153,10 +158,10 @@ def record_reading(pack, path, text: str, language: str = "zh", size: tuple[int,
     import cv2
     import skimage.data
 
-    from ..script import Script
-    from ..speech import load_voice, synthesize
-    from .performance import perform
-    from .videoloop import record_performance
+    from ...script import Script
+    from ...speech import load_voice, synthesize
+    from ..performance import perform
+    from ..videoloop import record_performance
 
     w, h = size
     if backdrop is None:

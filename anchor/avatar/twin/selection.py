@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .twinrecording import Recording
-from .twinshape import GAP, POSE_SCALE, WIDTH
+from .recording import Recording
+from .shape import GAP, POSE_SCALE, WIDTH
 
 CANDIDATES = 24  # best candidates per frame by target cost
 #: a chosen mouth is a close match when its opening is within this share of the speaker's opening range and its

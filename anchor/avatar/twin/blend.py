@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .face import JAW, UPPER_FACE, Face
+from ..face import JAW, UPPER_FACE, Face
 
 #: the mask's top edge under the nose, from the left jaw over the nostrils to the right jaw
 _UNDER_NOSE = (132, 98, 2, 327, 361)

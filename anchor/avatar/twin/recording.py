@@ -3,12 +3,12 @@
 ``measure(frames, fps)`` follows the face through the frames (the face-mesh model that
 ships inside mediapipe, run on a fixed region around the head, enlarged when the face is
 small), and keeps per frame: the 468 landmarks, the lip and jaw shape
-(:mod:`anchor.avatar.twinshape`), a small descriptor of how the mouth looks, the head
+(:mod:`anchor.avatar.twin.shape`), a small descriptor of how the mouth looks, the head
 pose, a crop of the lower face (JPEG, at the camera's own resolution), and whether
 the presenter is speaking or idle.  ``Recording.save`` and ``load_recording`` keep it in
 the pack (``analysis.npz``), so rendering never runs a face model.
 
-The checks a station's recording must pass (``anchor.avatar.twinpack``) watch the
+The checks a station's recording must pass (``anchor.avatar.twin.pack``) watch the
 same loop through ``Watch``, so a recording that fails is refused as soon as it does.
 """
 
@@ -21,9 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import AvatarError
-from .face import Face, FaceTracker, face_boxes
-from .twinshape import GAP, SpeakerRange, head_poses, mouth_look, mouth_shapes
+from ...errors import AvatarError
+from ..face import Face, FaceTracker, face_boxes
+from .shape import GAP, SpeakerRange, head_poses, mouth_look, mouth_shapes
 
 TRACK_FACE_PX = 220  # the face is tracked at about this height (the model's own input is 192 px)
 THUMB = (32, 18)  # a grey thumbnail of every frame, to find where a loop can join
@@ -39,9 +39,9 @@ class Recording:
     fps: float
     size: tuple[int, int]  # the recording's (width, height)
     points: np.ndarray  # (n, 468, 2) float32 landmarks, recording pixels
-    shapes: np.ndarray  # (n, 6) twinshape.SHAPE
-    looks: np.ndarray  # (n, 128) twinshape.mouth_look
-    poses: np.ndarray  # (n, 3) twinshape.POSE
+    shapes: np.ndarray  # (n, 6) shape.SHAPE
+    looks: np.ndarray  # (n, 128) shape.mouth_look
+    poses: np.ndarray  # (n, 3) shape.POSE
     speaking: np.ndarray  # (n,) bool
     idle: np.ndarray  # (n,) bool: not speaking, lips closed
     usable: np.ndarray  # (n,) bool: the face was found and faces the camera

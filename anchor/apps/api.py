@@ -14,7 +14,8 @@ header (or the studio's user and password as HTTP Basic); without one the API is
 studio allows only on 127.0.0.1.  Errors are ``{"detail", "zh", "en"}`` with a status a client can act
 on: 401, 404, 413, 422 (also for an anchor showing a real face without a valid consent record, unless
 ``station.yaml`` sets ``allow_unconsented_faces: true``).  The API adds no anchors: a photo anchor is
-added with ``anchor avatar add`` or in the studio, both with the presenter's consent.
+added with ``anchor avatar add``, a digital twin with ``anchor avatar add-twin``, or either in the studio,
+always with the presenter's consent; a render names any pack by its id.
 """
 
 from __future__ import annotations

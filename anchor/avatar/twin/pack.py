@@ -21,6 +21,7 @@ import av
 import cv2
 import numpy as np
 
+from ...audio import decode_audio
 from ...errors import AvatarError
 from ..consent import ConsentRequest, consent_request, record_consent
 from ..face import UPPER_FACE, Face, face_boxes, person_matte
@@ -95,25 +96,20 @@ def probe(path: Path) -> tuple[float, float, np.ndarray | None]:
                 seconds = float(stream.duration * stream.time_base)
             else:
                 seconds = float(container.duration or 0) / av.time_base
-            loudness = _loudness(container, fps) if container.streams.audio else None
+            has_sound = bool(container.streams.audio)
+        loudness = _loudness(path, fps) if has_sound else None
     except av.FFmpegError as e:
         raise AvatarError(f"无法读取录像：{path}（{e}）", f"cannot read the recording {path}: {e}") from None
     return fps, seconds, loudness
 
 
-def _loudness(container, fps: float) -> np.ndarray | None:
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=16000)
-    chunks = []
-    for frame in container.decode(container.streams.audio[0]):
-        for out in resampler.resample(frame):
-            chunks.append(out.to_ndarray().ravel())
-    if not chunks:
+def _loudness(path: Path, fps: float) -> np.ndarray | None:
+    samples, rate = decode_audio(path)
+    edges = np.arange(0, len(samples) + 1, rate / fps).astype(np.int64)
+    if len(edges) < 2:
         return None
-    samples = np.concatenate(chunks)
-    hop = 16000 / fps
-    n = int(len(samples) / hop)
-    rms = np.array([np.sqrt(np.mean(samples[int(i * hop):int((i + 1) * hop)] ** 2) + 1e-12) for i in range(n)])
-    return 20 * np.log10(rms + 1e-9)
+    power = np.add.reduceat(samples[:edges[-1]].astype(np.float64) ** 2, edges[:-1]) / np.diff(edges)
+    return 20 * np.log10(np.sqrt(power + 1e-12) + 1e-9)
 
 
 def frames_of(path: Path, start: int = 0, stop: int | None = None):

@@ -73,16 +73,6 @@ class Recording:
                             mouth_offsets=self.mouth_offsets, speaker=self.speaker.as_array(),
                             heard=self.heard, **extra)
 
-    def subset(self, keep: np.ndarray) -> Recording:
-        """The recording with only the frames in ``keep`` (a boolean mask); crops are re-packed."""
-        index = np.flatnonzero(keep)
-        jpegs = [self.mouth_jpegs[self.mouth_offsets[i]:self.mouth_offsets[i + 1]] for i in index]
-        offsets = np.concatenate([[0], np.cumsum([len(j) for j in jpegs])]).astype(np.int64)
-        return Recording(self.fps, self.size, self.points[index], self.shapes[index], self.looks[index],
-                         self.poses[index], self.speaking[index], self.idle[index], self.usable[index],
-                         self.thumbs[index], self.crop_origin[index], self.crop_size,
-                         np.concatenate(jpegs) if jpegs else np.zeros(0, np.uint8), offsets, self.speaker, self.heard)
-
 
 def load_recording(path: Path) -> tuple[Recording, dict]:
     """The stored analysis, and whatever else was saved beside it."""

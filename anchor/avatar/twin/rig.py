@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 
+import cv2
 import numpy as np
 
 from ...speech import VISEMES
@@ -50,8 +51,6 @@ def twin_rig(pack, behind: np.ndarray, framing) -> TwinRig:
     for k, image in enumerate(frames):
         matte = None
         if mattes is not None and k < len(mattes):
-            import cv2
-
             matte = cv2.resize(mattes[k], image.shape[1::-1], interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
         cut.append(cut_out(pack, image, matte))
     faces = [Face(recording.points[start + k]) for k in range(len(frames))]

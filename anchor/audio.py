@@ -115,6 +115,19 @@ def _measure_stream(blocks, sample_rate: int, peak: bool = True) -> tuple[float,
         err = log.read().decode("utf-8", "replace")
     if code != 0:
         raise RenderError("音频处理失败（ffmpeg 出错）", f"audio measurement failed (ffmpeg exit {code}): {err.strip()[-600:]}")
+    return _summary(err, peak)
+
+
+def measure_file_loudness(path: str | Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of an audio file as a player decodes it, all its channels together."""
+    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path), "-map", "0:a:0",
+                          "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RenderError(f"无法测量音频响度：{path}", f"cannot measure the loudness of {path}: {run.stderr.strip()[-400:]}")
+    return _summary(run.stderr, True)
+
+
+def _summary(err: str, peak: bool) -> tuple[float, float]:
     summary = err[err.rfind("Summary:"):] if "Summary:" in err else err
     i = re.search(r"I:\s+" + _NUMBER + r" LUFS", summary)
     p = re.search(r"Peak:\s+" + _NUMBER + r" dBFS", summary)

@@ -68,12 +68,12 @@ class ChildMemory(threading.Thread):
 def timed_render(script: Path, out: Path, preset):
     from functools import partial
 
-    from anchor import pipeline
-    from anchor.speech import synthesis as speech
     from anchor.pipeline import RenderOptions, render
+    from anchor.pipeline import clip as clip_pipeline
+    from anchor.speech import synthesis as speech
 
     # measure synthesis every time: the speech cache would make a re-render skip it
-    pipeline.synthesize = partial(speech.synthesize, cache=False)
+    clip_pipeline.synthesize = partial(speech.synthesize, cache=False)
 
     stages: dict[str, float] = {}
     started = time.perf_counter()
@@ -91,6 +91,7 @@ def graphics_cost(script: Path) -> tuple[float, float, int]:
 
     from anchor import pipeline
     from anchor.avatar import perform
+    from anchor.pipeline.clip import _prepare
     from anchor.graphics import build_cues, layout_for
     from anchor.render import compose_frames, plan_story, scene_layers, speech_track, studio_set, subtitle_layers
     from anchor.script import load_script
@@ -98,7 +99,7 @@ def graphics_cost(script: Path) -> tuple[float, float, int]:
 
     story = load_script(script)
     story = replace(story, ticker=story.ticker or "预约电话：12345 · 开放时间每天9:00-17:00")
-    job = pipeline._prepare(story, pipeline.RenderOptions())
+    job = _prepare(story, pipeline.RenderOptions())
     layout = layout_for(1080, 1920)
     backdrop, rig = studio_set(layout, job.look, job.avatars[0])
     box = layout.avatar

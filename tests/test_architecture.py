@@ -7,6 +7,9 @@ through its ``__init__``, which names the stage's entry points):
     shared ground (errors, files, config, cache, audio, version)
     < script < speech < graphics < avatar < render, export < pipeline < jobs < apps < anchor/__init__
 
+The pipeline (``anchor/pipeline/``: clips, audio programmes, their options) only wires the
+stages, so each of its modules is held to a shorter length than a stage's.
+
 Each check also runs on a copy of the package with a violation planted in it, so a
 checker that stopped seeing violations would fail here too.
 """
@@ -70,10 +73,10 @@ def place_of(name: str) -> str | None:
     parts = name.split(".")
     if len(parts) == 1:
         return "public"
-    if parts[1] in STAGES:
+    if parts[1] in STAGES | {"pipeline"}:
         return parts[1]
-    if len(parts) == 2 and parts[1] in SHARED | {"pipeline"}:
-        return "shared" if parts[1] in SHARED else "pipeline"
+    if len(parts) == 2 and parts[1] in SHARED:
+        return "shared"
     return None
 
 
@@ -82,7 +85,7 @@ def violations(root: Path) -> list[str]:
     where = lambda m: m.path.relative_to(root.parent)  # noqa: E731
     found = []
     for module in modules.values():
-        limit = MAX_PIPELINE_LINES if module.name == "anchor.pipeline" else MAX_LINES
+        limit = MAX_PIPELINE_LINES if place_of(module.name) == "pipeline" else MAX_LINES
         if module.lines > limit:
             found.append(f"{where(module)}: {module.lines} lines, over {limit}")
         place = place_of(module.name)
@@ -230,10 +233,10 @@ def test_a_long_module_is_caught(copy):
 
 
 def test_a_long_pipeline_is_caught(copy):
-    path = copy / "pipeline.py"
+    path = copy / "pipeline" / "clip.py"
     lines = path.read_text(encoding="utf-8").count("\n")
     _add_line(path, "\n" * (MAX_PIPELINE_LINES - lines))
-    assert any(v.startswith("anchor/pipeline.py") and f"over {MAX_PIPELINE_LINES}" in v for v in violations(copy))
+    assert any(v.startswith("anchor/pipeline/clip.py") and f"over {MAX_PIPELINE_LINES}" in v for v in violations(copy))
 
 
 def test_a_module_outside_the_stages_is_caught(copy):

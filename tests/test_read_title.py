@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from anchor.pipeline import RenderOptions, _prepare
+from anchor.pipeline import RenderOptions
+from anchor.pipeline.clip import _prepare
 from anchor.render import paragraph_spans
 from anchor.script import parse_script
 from anchor.speech import Timeline

@@ -2,7 +2,9 @@
 
 Modules:
 
-* ``cli``: the ``anchor`` command (render, voices, avatars, batch, studio); :func:`anchor.apps.cli.main`
+* ``cli``: the ``anchor`` command (render, its audio programmes, bulletin, voices, batch, studio);
+  :func:`anchor.apps.cli.main`
+* ``cli_avatar``: its ``avatars`` and ``avatar add | add-twin | add-mascot`` subcommands
 * ``service``: :class:`~anchor.apps.service.RenderService`, the one job queue and history the studio and the API share
 * ``intake``: what producers send in (scripts, uploads, photos, manifests, options), checked before a job is queued
 * ``api``: the publish-step HTTP API (FastAPI) on the service, :func:`~anchor.apps.api.create_api`

@@ -40,7 +40,7 @@ from .service import RenderService
 
 PREFIX = "/api/v1"
 FILE_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".srt": "application/x-subrip", ".vtt": "text/vtt",
-              ".json": "application/json"}
+              ".json": "application/json", ".mp3": "audio/mpeg", ".wav": "audio/wav"}
 MAX_BODY_BYTES = MAX_SCRIPT_BYTES + 64 * 1024
 GENERIC_ZH = {404: "找不到该地址", 405: "不支持该请求方法", 400: "请求有误"}
 

@@ -4,7 +4,8 @@ Exit codes: 0 done, 2 bad input (the message says what to fix), 1 any other
 failure.  Progress goes to stderr; stdout carries one JSON line describing the
 result, for the newsroom publish step: ``{"clips": [{"stem", "title", "duration",
 "videos": {aspect: path}, "covers": {...}, "subtitles", "webvtt", "metadata"}],
-"warnings": [...]}``.  Each subcommand sets ``run`` (``set_defaults``) to its handler.
+"warnings": [...]}``, or for audio programmes (``--audio-only``, ``bulletin``)
+``{"programmes": [{"stem", "title", "duration", "audio", "wav", "text", "metadata"}], "warnings": [...]}``.  Each subcommand sets ``run`` (``set_defaults``) to its handler.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import traceback
 
 from ..errors import AnchorError
+from .cli_avatar import add_avatar_commands
 
 STAGES = {"speech": "语音合成 speech", "avatar": "主播形象 avatar", "render": "渲染编码 render"}
 
@@ -33,38 +35,29 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--aspect", help="画面比例，可多个 / aspect ratios, comma separated: 9:16,16:9,1:1")
     render.add_argument("--preset", help="平台预设 / platform preset: douyin, kuaishou, channels, bilibili, broadcast")
     render.add_argument("--split", action="store_true", help="按 ## 小标题拆成多条 / one clip per '## ' story")
+    render.add_argument("--audio-only", action="store_true", help="只出音频节目 MP3（广播、应急喇叭）/ an audio "
+                        "programme (MP3) for radio and loudspeakers instead of a video")
+    render.add_argument("--audio", action="store_true", help="视频旁另出同一音频节目 MP3 / also the audio programme "
+                        "(MP3) beside each video")
+    _audio_arguments(render)
     render.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
     render.set_defaults(run=_render)
+    bulletin = commands.add_parser("bulletin", help="多篇稿件合成一档广播节目 / join several scripts into one radio "
+                                   "bulletin (MP3 with chapters and a running order)")
+    bulletin.add_argument("source", help="稿件文件夹或清单 CSV/JSONL/YAML / a folder of scripts or a manifest")
+    bulletin.add_argument("--out", required=True, help="输出文件夹 / output folder")
+    bulletin.add_argument("--name", default="bulletin", help="文件名（默认 bulletin）/ file name (default: bulletin)")
+    bulletin.add_argument("--title", help="节目名称（默认：台名新闻 日期）/ programme title (default: station news, date)")
+    bulletin.add_argument("--voice", help="语音预设 / voice preset name (see voices/)")
+    bulletin.add_argument("--station", help="台标配置 / station.yaml path (brand kit)")
+    _audio_arguments(bulletin)
+    bulletin.add_argument("--quiet", action="store_true", help="不显示进度 / no progress output")
+    bulletin.set_defaults(run=_bulletin)
     voices = commands.add_parser("voices", help="列出语音预设及其状态 / list voice presets and whether they can run")
     voices.add_argument("--language", choices=("zh", "en"), help="只列出该语言 / only this language")
     voices.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     voices.set_defaults(run=_voices)
-    avatars = commands.add_parser("avatars", help="列出主播形象及缩略图 / list avatar packs with a thumbnail path")
-    avatars.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
-    avatars.set_defaults(run=_avatars)
-    avatar = commands.add_parser("avatar", help="管理主播形象 / manage avatar packs")
-    avatar_commands = avatar.add_subparsers(dest="avatar_command", required=True)
-    add = avatar_commands.add_parser("add", help="用一张照片新建主播形象 / make a new anchor from a photo")
-    add.add_argument("photo", help="正面、清晰的单人照片 / a clear frontal photo of one presenter")
-    _presenter_arguments(add, ("照片", "photo"))
-    add.set_defaults(run=_avatar_add)
-    twin = avatar_commands.add_parser("add-twin", help="用主播本人的录像新建数字分身 / make a digital twin of the "
-                                      "presenter from their own recording")
-    twin.add_argument("recording", help="主播正对镜头坐着朗读的录像，至少 30 秒，建议 2–3 分钟，含 10–20 秒闭嘴静坐 / a "
-                      "frontal, seated recording of the presenter reading, 30 s at least, 2-3 min recommended, with "
-                      "10-20 s sitting still, mouth closed")
-    _presenter_arguments(twin, ("录像", "recording"))
-    twin.set_defaults(run=_avatar_add_twin)
-    mascot = avatar_commands.add_parser("add-mascot", help="用设计师的分层美术稿新建吉祥物主播 / make a mascot anchor "
-                                        "from a designer's layered artwork")
-    mascot.add_argument("artwork", help="分层 PSD 文件或 PNG 图层文件夹 / a layered PSD file or a folder of PNG layers")
-    mascot.add_argument("--name", required=True, help="吉祥物名字 / the mascot's name, e.g. 融融")
-    mascot.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 融融 -> rong-rong)")
-    mascot.add_argument("--licence", help="美术稿来源与授权 / where the artwork comes from (default: the station's own)")
-    mascot.add_argument("--tint", action="append", default=[], metavar="PART=COLOUR", type=_tint,
-                        help="用台标颜色给部件染色，可多次 / tint a part: body=primary, head=#ffcc00 (repeatable)")
-    mascot.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
-    mascot.set_defaults(run=_avatar_add_mascot)
+    add_avatar_commands(commands)
     batch = commands.add_parser("batch", help="批量渲染：稿件文件夹、清单或收稿文件夹 / render many scripts, resumable")
     batch.add_argument("source", nargs="?", help="稿件文件夹、稿件或清单 CSV/JSONL/YAML / a folder of scripts or a manifest")
     batch.add_argument("--watch", metavar="INBOX", help="持续监视收稿文件夹 / render scripts as they land in INBOX")
@@ -121,17 +114,58 @@ def _quiet_native_logs() -> None:
 
 
 def _render(args) -> int:
-    from ..pipeline import RenderOptions, render
+    from ..pipeline import RenderOptions, render, render_audio
 
     aspects = tuple(a for a in (args.aspect or "").split(",") if a.strip()) or None
+    audio = _audio_options(args) if args.audio or args.audio_only else None
     options = RenderOptions(voice=args.voice, avatar=args.avatar, station=args.station, template=args.template,
-                            aspects=aspects, preset=args.preset, split=args.split)
-    clips = render(args.script, args.out, options, progress=None if args.quiet else _progress())
-    warnings = [w for clip in clips for w in clip.info["warnings"]]
-    for warning in dict.fromkeys(warnings):
+                            aspects=aspects, preset=args.preset, split=args.split, audio=audio)
+    progress = None if args.quiet else _progress()
+    if args.audio_only:
+        return _done("programmes", [_audio_summary(p) for p in render_audio(args.script, args.out, options, audio,
+                                                                             progress)])
+    return _done("clips", [_summary(clip) for clip in render(args.script, args.out, options, progress=progress)])
+
+
+def _bulletin(args) -> int:
+    from dataclasses import replace
+
+    from ..jobs import read_source
+    from ..pipeline import RenderOptions, render_bulletin
+    from ..script import load_script, parse_script
+
+    scripts = []
+    for job in read_source(args.source):
+        script = load_script(job.source) if job.source else parse_script(job.text, job.fmt, stem=job.name,
+                                                                         base_dir=job.base_dir or ".")
+        scripts.append(replace(script, stem=job.name, voice=job.options.get("voice") or script.voice))
+    options = RenderOptions(voice=args.voice, station=args.station)
+    made = render_bulletin(scripts, args.out, args.name, args.title, options, _audio_options(args),
+                           None if args.quiet else _progress())
+    return _done("programmes", [_audio_summary(made)])
+
+
+def _audio_arguments(parser) -> None:
+    parser.add_argument("--wav", action="store_true", help="另出 24 位 WAV 母版 / also a 24-bit WAV master")
+    parser.add_argument("--stereo", action="store_true", help="立体声（默认单声道，适合应急喇叭）/ stereo (default mono)")
+    parser.add_argument("--loudness", type=float, metavar="LUFS", help="音频节目响度（默认 -23 LUFS，真峰值 ≤ -1 dBTP）/ "
+                        "programme loudness (default -23 LUFS, true peak <= -1 dBTP)")
+    parser.add_argument("--jingle", metavar="FILE|tone|none", help="片头片尾音乐：音频文件、tone（本软件的短提示音）或 none"
+                        "（默认台标配置的 jingle）/ jingle before and after: a file, tone, or none (default: the station's)")
+
+
+def _audio_options(args):
+    from ..pipeline import AudioOptions
+
+    return AudioOptions(wav=args.wav, stereo=args.stereo, loudness=args.loudness, jingle=args.jingle)
+
+
+def _done(kind: str, summaries: list[dict]) -> int:
+    """Warnings on stderr; on stdout one JSON line with every file made and the warnings."""
+    warnings = list(dict.fromkeys(w for s in summaries for w in s.pop("warnings")))
+    for warning in warnings:
         print(f"警告 / warning: {warning}", file=sys.stderr)
-    print(json.dumps({"clips": [_summary(clip) for clip in clips], "warnings": list(dict.fromkeys(warnings))},
-                     ensure_ascii=False))
+    print(json.dumps({kind: summaries, "warnings": warnings}, ensure_ascii=False))
     return 0
 
 
@@ -139,7 +173,15 @@ def _summary(clip) -> dict:
     """What the publish step needs to know about one clip: every file, by role."""
     return {"stem": clip.stem, "title": clip.info["title"], "duration": clip.info["duration"],
             "videos": {a: str(p) for a, p in clip.videos.items()}, "covers": {a: str(p) for a, p in clip.covers.items()},
-            "subtitles": str(clip.subtitles), "webvtt": str(clip.webvtt), "metadata": str(clip.metadata)}
+            "subtitles": str(clip.subtitles), "webvtt": str(clip.webvtt), "metadata": str(clip.metadata),
+            **({"audio": {k: str(p) for k, p in clip.audio.items()}} if clip.audio else {}),
+            "warnings": clip.info["warnings"]}
+
+
+def _audio_summary(made) -> dict:
+    return {"stem": made.stem, "title": made.info["title"], "duration": made.info["duration"], "audio": str(made.audio),
+            "wav": str(made.wav) if made.wav else None, "text": str(made.text), "metadata": str(made.metadata),
+            "warnings": made.info["warnings"]}
 
 
 def _voices(args) -> int:
@@ -163,100 +205,6 @@ def _voices(args) -> int:
     return 0
 
 
-def _avatars(args) -> int:
-    from ..avatar import avatars_dir, describe, list_avatars, load_avatar
-
-    rows = [describe(load_avatar(name)) for name in list_avatars()]
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    print(f"主播形象 / avatar packs: {avatars_dir()}")
-    width = max((len(r["id"]) for r in rows), default=4)
-    for r in rows:
-        print(f"  {r['id']:<{width}}  {r['kind']:<10}  {r['name']}")
-        zh, en = r["consent"]["label"].split(" / ", 1)
-        until = r["consent"].get("until")
-        print(f"  {'':<{width}}  " + (f"{zh}（至 {until}）/ {en} (until {until})" if until else f"{zh} / {en}"))
-        print(f"  {'':<{width}}  {r['thumbnail']}")
-    return 0
-
-
-def _presenter_arguments(parser, material: tuple[str, str]) -> None:
-    """A real presenter's new pack: name, id, licence, --force and their consent."""
-    parser.add_argument("--name", required=True, help="主播名字 / the presenter's name, e.g. 张明")
-    parser.add_argument("--id", help="形象编号（默认由名字生成）/ pack id (default: from the name, 张明 -> zhang-ming)")
-    parser.add_argument("--licence", help=f"{material[0]}来源与授权 / where the {material[1]} comes from and on what terms")
-    parser.add_argument("--force", action="store_true", help="覆盖同名形象 / replace a pack with the same id")
-    parser.add_argument("--consent", metavar="FILE", help="本人签字的授权书（PDF/图片/文本），复制进形象 / the "
-                        "presenter's signed authorisation, copied into the pack (this or --consent-note is required)")
-    parser.add_argument("--consent-note", help="本台自测时代替授权书：谁、何时同意 / instead of a document, for a "
-                        "station's own test: who agreed, and when")
-    parser.add_argument("--consent-by", help="同意者（默认 --name）/ who consented (default: --name)")
-    parser.add_argument("--consent-use", help="同意的用途 / what they agreed to (default: 本台新闻播报 / news reading for "
-                        "this station)")
-    parser.add_argument("--consent-date", metavar="YYYY-MM-DD", help="同意日期（默认今天）/ when they agreed (default: today)")
-    parser.add_argument("--consent-until", metavar="YYYY-MM-DD", help="授权有效期至（默认一年）/ last day covered "
-                        "(default: a year on)")
-
-
-def _consent_of(args):
-    from ..avatar import consent_request
-
-    return consent_request(args.consent, args.consent_note, args.consent_by or args.name, args.consent_use,
-                           args.consent_until, args.consent_date)
-
-
-def _added(pack, consent, args, what: tuple[str, str] = ("主播形象", "avatar")) -> dict:
-    from ..avatar import describe
-
-    row = describe(pack)
-    print(f"已添加{what[0]} / added {what[1]} {row['id']}: {pack.folder}", file=sys.stderr)
-    print(f"本人授权有效期至 {consent.until} / consent valid until {consent.until}"
-          + ("" if args.consent_until else "（默认一年，可用 --consent-until 修改 / a year by default: --consent-until)"),
-          file=sys.stderr)
-    return row
-
-
-def _avatar_add_twin(args) -> int:
-    from ..avatar import add_twin_avatar
-
-    consent = _consent_of(args)
-    print("正在分析录像（约为录像时长的一半）… / analysing the recording (about half its length)...", file=sys.stderr)
-    pack = add_twin_avatar(args.recording, args.name, args.id, args.licence, args.force, consent=consent)
-    row = _added(pack, consent, args, ("数字分身", "twin"))
-    print(json.dumps({**row, "folder": str(pack.folder), "recording": pack.recording, "warnings": []},
-                     ensure_ascii=False))
-    return 0
-
-
-def _avatar_add(args) -> int:
-    from ..avatar import add_photo_avatar, size_warning
-
-    consent = _consent_of(args)
-    pack = add_photo_avatar(args.photo, args.name, args.id, args.licence, args.force, consent=consent)
-    row = _added(pack, consent, args)
-    warning = size_warning(pack)  # a face too small to fill every frame: framed smaller, and what size fills it
-    if warning:
-        print(f"注意 / warning: {warning}", file=sys.stderr)
-    print(json.dumps({**row, "folder": str(pack.folder), "warnings": [warning] if warning else []}, ensure_ascii=False))
-    return 0
-
-
-def _tint(text: str) -> tuple[str, str]:
-    part, _, colour = text.partition("=")
-    if not part or not colour:
-        raise argparse.ArgumentTypeError(f"写成 部件=颜色 / expected PART=COLOUR, e.g. body=primary, not {text!r}")
-    return part.strip(), colour.strip()
-
-
-def _avatar_add_mascot(args) -> int:
-    from ..avatar import add_mascot_avatar, describe
-
-    pack = add_mascot_avatar(args.artwork, args.name, args.id, args.licence, args.force, dict(args.tint))
-    row = describe(pack)
-    print(f"已添加吉祥物主播 / added mascot {row['id']}: {pack.folder}", file=sys.stderr)
-    print(json.dumps({**row, "folder": str(pack.folder)}, ensure_ascii=False))
-    return 0
 
 
 def _batch(args) -> int:

@@ -95,6 +95,14 @@ def _check_names(options) -> None:
         if value is not None and value not in known:
             raise InputError(f"没有名为 {value} 的{NAME_LABELS[field]}（可用：{'、'.join(known)}）",
                              f"no {field} named {value!r} (available: {', '.join(known)})")
+    if options.audio is not None:
+        from ..export import AudioMaster
+
+        if options.audio.jingle not in (None, "tone", "none"):
+            raise InputError("网页上的片头片尾音乐只能选 tone 或 none（台标配置里可指定本台的音频文件）",
+                             "from the web, audio.jingle is tone or none (the station file may name a jingle file)")
+        if options.audio.loudness is not None:
+            AudioMaster(loudness=options.audio.loudness)  # an InputError naming the range
     for aspect in options.aspects or ():
         try:
             aspect_size(aspect)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +25,15 @@ class Clip:
     webvtt: Path
     metadata: Path
     info: dict
+    audio: dict[str, Path] = field(default_factory=dict)  # the audio master beside the clip, if asked: mp3, wav
 
     @property
     def video(self) -> Path:
         return next(iter(self.videos.values()))
 
     def files(self) -> list[Path]:
-        return [*self.videos.values(), *self.covers.values(), self.subtitles, self.webvtt, self.metadata]
+        return [*self.videos.values(), *self.covers.values(), self.subtitles, self.webvtt, self.metadata,
+                *self.audio.values()]
 
     def moved_to(self, folder: Path) -> "Clip":
         """Move every file into ``folder`` (same file system: each move is atomic); the clip as it is there."""
@@ -40,7 +42,7 @@ class Clip:
             os.replace(source, target)
         return Clip(self.stem, {a: moved[p] for a, p in self.videos.items()},
                     {a: moved[p] for a, p in self.covers.items()}, moved[self.subtitles], moved[self.webvtt],
-                    moved[self.metadata], self.info)
+                    moved[self.metadata], self.info, {k: moved[p] for k, p in self.audio.items()})
 
 
 def write_subtitles(stem: Path, cues: list[Cue]) -> tuple[Path, Path]:

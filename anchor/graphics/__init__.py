@@ -28,7 +28,7 @@ from .layers import (
     video_duration,
 )
 from .layout import SUPPORTED, Box, Layout, aspect_size, layout_for
-from .station import load_station
+from .station import Station, load_station
 from .studio import desk_sprite, studio_background
 from .subtitles import Cue, build_cues
 from .template import Look, list_templates, load_look
@@ -38,6 +38,6 @@ __all__ = ["Cue", "Box", "ImageBRoll", "Layer", "Layout", "Look", "LowerThirdLay
            "SpriteLayer", "Stinger", "TickerLayer", "VideoBRoll", "Z_AI_LABEL", "Z_BRAND", "Z_BROLL_FULL",
            "Z_BROLL_PIP", "Z_CORNER_MARK", "Z_DESK", "Z_HEADLINE", "Z_SUBTITLES", "ai_label_sprite", "aspect_size",
            "blend", "brand_sprite", "build_cues", "contains", "corner_mark_sprite", "cover_image", "desk_sprite",
-           "headline_sprite", "intersect", "layout_for", "list_templates", "load_look", "load_station",
+           "headline_sprite", "intersect", "layout_for", "list_templates", "load_look", "load_station", "Station",
            "lower_third_sprite", "paste", "pip_frame", "studio_background", "subtitle_sprite", "ticker_art",
            "title_card", "video_duration"]

@@ -93,7 +93,8 @@ def render_job(spec: dict, report: Callable[[str, float], None]) -> dict:
     artifacts = []
     for clip in clips:
         roles = [*((p, "video", a) for a, p in clip.videos.items()), *((p, "cover", a) for a, p in clip.covers.items()),
-                 (clip.subtitles, "subtitles", None), (clip.webvtt, "webvtt", None), (clip.metadata, "metadata", None)]
+                 (clip.subtitles, "subtitles", None), (clip.webvtt, "webvtt", None), (clip.metadata, "metadata", None),
+                 *((p, "audio" if kind == "mp3" else "audio-master", None) for kind, p in clip.audio.items())]
         for path, role, aspect in roles:
             artifacts.append({"path": os.path.relpath(path, out_dir), "role": role, "aspect": aspect,
                               "sha256": file_sha256(path), "bytes": path.stat().st_size})

@@ -97,6 +97,26 @@ def test_downloaded_clip_is_platform_ready(client, tmp_path):
     assert p.faststart and "AIGC" in p.format_tags and p.video_duration > 1
 
 
+@pytest.mark.slow
+def test_a_clip_can_come_with_its_audio_programme(client, tmp_path):
+    """For the county radio: the same story as an MP3 beside the video, its AI notice spoken first."""
+    from anchor.audio import measure_file_loudness
+
+    options = {**QUICK, "voice": "zh-espeak", "audio": {"stereo": True, "jingle": "tone"}}
+    job = client.post("/api/v1/jobs", json={"script": SCRIPT, "name": "radio", "options": options}).json()
+    state = wait_until_finished(client, job["id"])
+    assert state["state"] == "done", state["error"]
+    audio = next(a for a in state["artifacts"] if a["role"] == "audio")
+    response = client.get(audio["url"])
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/mpeg"
+    target = tmp_path / audio["name"]
+    target.write_bytes(response.content)
+    assert measure_file_loudness(target)[0] == pytest.approx(-23.0, abs=0.5)
+    metadata = next(a for a in state["artifacts"] if a["role"] == "metadata")
+    parts = client.get(metadata["url"]).json()["audio_master"]["parts"]
+    assert [p["kind"] for p in parts] == ["jingle", "notice", "item", "jingle"]
+
+
 @pytest.mark.parametrize("name", ["..%2Fjobs.sqlite", "jobs.sqlite", "%2Fetc%2Fpasswd", "..%2F..%2Fapp.py"])
 def test_only_a_jobs_own_files_download(client, service, name):
     job = service.submit_text(SCRIPT, options=QUICK, name="paths")
@@ -111,6 +131,8 @@ def test_only_a_jobs_own_files_download(client, service, name):
     ({"script": SCRIPT, "options": {"loudness": -14}}, "loudness"),
     ({"script": SCRIPT, "options": {"template": "../../station.yaml"}}, "not a file path"),
     ({"script": SCRIPT, "options": {"aspects": ["4:3"]}}, "4:3"),
+    ({"script": SCRIPT, "options": {"audio": {"jingle": "/etc/passwd"}}}, "audio.jingle"),
+    ({"script": SCRIPT, "options": {"audio": {"loudness": 3}}}, "between -40 and -5 LUFS"),
     ({"script": SCRIPT, "format": ".docx"}, "format"),
 ])
 def test_bad_submissions_are_refused_in_both_languages(client, body, where):

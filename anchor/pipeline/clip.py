@@ -15,47 +15,32 @@ import hashlib
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .avatar import (
+from ..avatar import (
     AvatarPack, anchor_record, check_consent, consent_warnings, framing_shortfall, load_avatar, lower_third_names, perform,
     plan_rig,
 )
-from .errors import InputError
-from .export import (
+from ..errors import InputError
+from ..export import (
     Clip, ClipWriter, ExportPreset, Platform, aigc_json, aigc_label, export_settings, file_entry, load_platform,
     write_cover, write_metadata, write_subtitles,
 )
-from .graphics import Look, aspect_size, build_cues, layout_for, load_look, load_station
-from .render import (
+from ..graphics import Look, aspect_size, build_cues, layout_for, load_look, load_station
+from ..render import (
     check_broll, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speech_track,
     stinger_seconds, studio_set, subtitle_layers,
 )
-from .script import Script, load_script, split_stories
-from .speech import load_voice, script_words, synthesize
-from .version import __version__
+from ..script import Script, load_script, split_stories
+from ..speech import load_voice, script_words, synthesize
+from ..version import __version__
+from .audio import audio_master
+from .options import Progress, RenderOptions
 
-Progress = Callable[[str, float], None]
 AUDIO_RATE = 48000
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    voice: str | None = None  # overrides the script's voice preset
-    avatar: str | None = None  # overrides the script's avatar pack
-    station: str | None = None  # path to a station.yaml (brand kit); default: the repo's
-    template: str | None = None  # graphics template (name or YAML path); default: the script's, then the station's
-    aspects: tuple[str, ...] | None = None  # "9:16", "16:9", "1:1"; default: the preset's, else 9:16
-    preset: str | None = None  # platform preset: douyin, kuaishou, channels, bilibili, broadcast
-    split: bool = False  # one clip per "## " story of a Markdown script
-    lead_in: float = 0.4  # seconds of the anchor at rest before speaking
-    lead_out: float = 0.8  # ... and after
-    export: ExportPreset = field(default_factory=ExportPreset)  # encoder settings (crf, x264 preset, threads)
-    require_consent: bool = False  # refuse a real face without valid consent (batch, studio, API), unless the station allows
 
 
 def render(script_path: str | Path, out_dir: str | Path, options: RenderOptions | None = None,
@@ -170,6 +155,8 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
     report("render", 1.0)
 
     srt, vtt = write_subtitles(staging / story.stem, cues)
+    audio, master = audio_master(story, speech, job.voices[k], look.station, job.options.audio, staging) \
+        if job.options.audio is not None else ({}, None)
     described = plan.describe()
     info = {
         "title": story.title, "language": story.language, "story": {"index": k + 1, "of": len(job.stories)},
@@ -185,10 +172,12 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         "spoken_text": spoken,
         "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": "\n".join(c.lines)} for c in cues],
         "files": [file_entry(path, role, aspect) for role, paths in (("video", videos), ("cover", covers))
-                  for aspect, path in paths.items()] + [file_entry(srt, "subtitles"), file_entry(vtt, "webvtt")],
+                  for aspect, path in paths.items()] + [file_entry(srt, "subtitles"), file_entry(vtt, "webvtt")]
+        + [file_entry(path, "audio" if kind == "mp3" else "audio-master") for kind, path in audio.items()],
+        "audio_master": master,
         "warnings": warnings,
         "render_seconds": round(time.monotonic() - started, 2),
         "anchor_version": __version__,
     }
     metadata_path = write_metadata(staging / f"{story.stem}.json", info)
-    return Clip(story.stem, videos, covers, srt, vtt, metadata_path, info)
+    return Clip(story.stem, videos, covers, srt, vtt, metadata_path, info, audio)

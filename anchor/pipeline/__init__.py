@@ -1,0 +1,14 @@
+"""One call from a news script to finished files; this package only wires the stages.
+
+- ``clip``: :func:`render` and :func:`render_script`, a script to video clips (one per story
+  and aspect) with their covers, subtitles and metadata;
+- ``audio``: :func:`render_audio`, a script to audio programmes for radio and loudspeakers,
+  and :func:`render_bulletin`, several scripts joined into one bulletin;
+- ``options``: what is asked for, :class:`RenderOptions` and :class:`AudioOptions`.
+"""
+
+from .audio import render_audio, render_bulletin
+from .clip import render, render_script
+from .options import AudioOptions, RenderOptions
+
+__all__ = ["AudioOptions", "RenderOptions", "render", "render_audio", "render_bulletin", "render_script"]

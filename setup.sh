@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 what="${1:-demo}"
 shift || true
 
-APT_PACKAGES=(espeak-ng libespeak-ng1 fonts-noto-cjk)
+# build-essential and python3.11-dev: pyworld (the second Mandarin voice) is built from its source
+APT_PACKAGES=(espeak-ng libespeak-ng1 fonts-noto-cjk build-essential python3.11-dev)
 # the studio's browser tests drive Debian's Chromium (Playwright with executable_path=/usr/bin/chromium)
 [ "$what" = "test" ] && APT_PACKAGES+=(chromium chromium-driver)
 missing=()

@@ -44,6 +44,7 @@ from ..script import Script
 from .engines import EngineFailed, EngineResult, get_engine, zh_syllables
 from .phrasing import _groups, _Piece, prepare
 from .shaping import LEAD, _clamped, _decay, _fade, _onset, _shape_group
+from .timbre import shift_voice
 from .store import SAMPLE_RATE, Speech, _cache_key, _cache_path, _open_entry, _RawAudio, _store
 from .timeline import Phone, Phrase, Timeline, Token
 from .visemes import build_visemes
@@ -121,6 +122,9 @@ def _speak(pieces: list[_Piece], language: str, preset: VoicePreset, engine, rep
                 raise
             except Exception as e:  # an engine bug must still read as a speech error
                 raise EngineFailed(f"{engine.name} 合成失败：{e}", f"{engine.name} failed to synthesise: {e}") from e
+            if preset.shift is not None:  # another speaker made of this voice: same length, same times
+                result = replace(result, samples=shift_voice(result.samples, result.sample_rate, preset.shift.pitch,
+                                                             preset.shift.formant))
             expected = sum(pieces[i].units for i in group)
             if len(result.tokens) != expected:
                 raise EngineFailed(f"{engine.name} 返回的时间信息与文本不符（{len(result.tokens)}/{expected}）",

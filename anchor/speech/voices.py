@@ -28,6 +28,15 @@ if TYPE_CHECKING:  # pragma: no cover
 LANGUAGE_NAMES = {"zh": "中文", "en": "英文"}
 
 
+class VoiceShift(BaseModel):
+    """Another speaker made from a voice (:mod:`anchor.speech.timbre`): F0 and formants scaled."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pitch: float = Field(1.0, ge=0.4, le=2.0)  # F0 times this: 0.6 takes a female voice to a male range
+    formant: float = Field(1.0, ge=0.7, le=1.4)  # formant frequencies times this: 0.87, a longer vocal tract
+
+
 class VoicePreset(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -46,6 +55,7 @@ class VoicePreset(BaseModel):
     timeout: float = Field(30.0, gt=0.0, le=600.0)  # online engines: seconds for the whole script
     proxy: str | None = None  # online engines: e.g. http://proxy.example:3128
     default: bool = False
+    shift: VoiceShift | None = None  # re-synthesise the engine's voice as another speaker's
 
     def model_path(self) -> Path | None:
         """The model file/folder the preset names, with ~ and relative paths resolved."""

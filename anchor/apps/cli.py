@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--aspect", help="画面比例，可多个 / aspect ratios, comma separated: 9:16,16:9,1:1")
     render.add_argument("--preset", help="平台预设 / platform preset: douyin, kuaishou, channels, bilibili, broadcast")
     render.add_argument("--split", action="store_true", help="按 ## 小标题拆成多条 / one clip per '## ' story")
+    render.add_argument("--flash", action="store_true", help="快讯快速通道：快讯模板、无片头、快速编码 / breaking-news fast "
+                        "path: the flash template, no title card, faster encoding")
     render.add_argument("--audio-only", action="store_true", help="只出音频节目 MP3（广播、应急喇叭）/ an audio "
                         "programme (MP3) for radio and loudspeakers instead of a video")
     render.add_argument("--audio", action="store_true", help="视频旁另出同一音频节目 MP3 / also the audio programme "
@@ -114,12 +116,14 @@ def _quiet_native_logs() -> None:
 
 
 def _render(args) -> int:
-    from ..pipeline import RenderOptions, render, render_audio
+    from ..pipeline import RenderOptions, flash_options, render, render_audio
 
     aspects = tuple(a for a in (args.aspect or "").split(",") if a.strip()) or None
     audio = _audio_options(args) if args.audio or args.audio_only else None
     options = RenderOptions(voice=args.voice, avatar=args.avatar, station=args.station, template=args.template,
                             aspects=aspects, preset=args.preset, split=args.split, audio=audio)
+    if args.flash:
+        options = flash_options(options)
     progress = None if args.quiet else _progress()
     if args.audio_only:
         return _done("programmes", [_audio_summary(p) for p in render_audio(args.script, args.out, options, audio,

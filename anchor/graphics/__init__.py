@@ -11,19 +11,21 @@ Modules, lowest first:
 * ``subtitles`` — subtitle cues from the speech timeline, SRT and WebVTT text;
 * ``labels``    — the visible AI label, its corner mark and the station bug;
 * ``titles``    — headline, lower third, ticker, subtitle sprites, title cards and the cover;
+* ``flash``     — a breaking-news flash's sting card and urgent band;
 * ``studio``    — the studio backdrop and the desk;
 * ``layers``    — timed layers (still, sliding, scrolling, B-roll, stingers) the compositor draws.
 
 Entry points: :func:`load_station` and :func:`load_look` for the style, :func:`layout_for` for the boxes,
 :func:`build_cues` for subtitles, the ``*_sprite`` functions,
-:func:`ticker_art`, :func:`title_card` and :func:`cover_image` for the elements, :func:`studio_background`
+:func:`ticker_art`, :func:`title_card`, :func:`flash_card` and :func:`cover_image` for the elements, :func:`studio_background`
 and :func:`desk_sprite` for the set, and the layer classes for the compositor.
 """
 
 from .canvas import Sprite, blend
+from .flash import flash_card, urgent_band_sprite
 from .labels import ai_label_sprite, brand_sprite, corner_mark_sprite
 from .layers import (
-    Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, ImageBRoll,
+    Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, Z_TICKER, ImageBRoll,
     Layer, LowerThirdLayer, SpriteLayer, Stinger, TickerLayer, VideoBRoll, contains, intersect, paste, pip_frame,
     video_duration,
 )
@@ -36,8 +38,9 @@ from .titles import cover_image, headline_sprite, lower_third_sprite, subtitle_s
 
 __all__ = ["Cue", "Box", "ImageBRoll", "Layer", "Layout", "Look", "LowerThirdLayer", "SUPPORTED", "Sprite",
            "SpriteLayer", "Stinger", "TickerLayer", "VideoBRoll", "Z_AI_LABEL", "Z_BRAND", "Z_BROLL_FULL",
-           "Z_BROLL_PIP", "Z_CORNER_MARK", "Z_DESK", "Z_HEADLINE", "Z_SUBTITLES", "ai_label_sprite", "aspect_size",
-           "blend", "brand_sprite", "build_cues", "contains", "corner_mark_sprite", "cover_image", "desk_sprite",
+           "Z_BROLL_PIP", "Z_CORNER_MARK", "Z_DESK", "Z_HEADLINE", "Z_SUBTITLES", "Z_TICKER", "ai_label_sprite",
+           "aspect_size", "blend", "brand_sprite", "build_cues", "contains", "corner_mark_sprite", "cover_image",
+           "desk_sprite", "flash_card",
            "headline_sprite", "intersect", "layout_for", "list_templates", "load_look", "load_station", "Station",
            "lower_third_sprite", "paste", "pip_frame", "studio_background", "subtitle_sprite", "ticker_art",
-           "title_card", "video_duration"]
+           "title_card", "urgent_band_sprite", "video_duration"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..config import read_mapping, validated
 from ..errors import InputError
@@ -23,6 +23,7 @@ from .station import Station, hex_to_rgb, is_colour
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DEFAULT_TEMPLATE = "news"
+FLASH_MAX_SECONDS = 1.0
 
 Colour = str  # "#rrggbb" or a brand colour name
 
@@ -67,6 +68,24 @@ class SubtitleStyle(_Style):
 class StingerStyle(_Style):
     seconds: float = Field(2.0, ge=0.0, le=10.0)  # 0 = none
     video: str | None = None  # a station's own ident video instead of the generated title card
+    card: Literal["title", "flash"] = "title"  # flash: the 快讯 sting (at most FLASH_MAX_SECONDS), no headline
+
+    @model_validator(mode="after")
+    def _short_sting(self):
+        if self.card == "flash" and self.seconds > FLASH_MAX_SECONDS:
+            raise ValueError(f"a flash sting lasts at most {FLASH_MAX_SECONDS} s")
+        return self
+
+
+class UrgentStyle(_Style):
+    """The breaking-news band held in the ticker's place, and the colours of the flash sting."""
+
+    label: str = "快讯"
+    label_en: str = "BREAKING"
+    fill: Colour = "primary"
+    accent: Colour = "secondary"
+    text: Colour = "#ffffff"
+    label_text: Colour = "#1c1e26"
 
 
 class AILabelStyle(_Style):
@@ -86,6 +105,7 @@ class Template(_Style):
     ai_label: AILabelStyle = AILabelStyle()
     intro: StingerStyle = StingerStyle(seconds=2.0)
     outro: StingerStyle = StingerStyle(seconds=1.6)
+    urgent: UrgentStyle | None = None  # a breaking-news flash: the urgent band under the anchor
     folder: Path = Path(".")  # where relative paths (stinger videos) are resolved
 
 
@@ -133,8 +153,10 @@ def load_look(template: str | None, station: Station) -> Look:
 
 
 def _check_colours(template: Template, path: Path) -> None:
-    for element in ("headline", "lower_third", "ticker", "subtitles", "ai_label"):
+    for element in ("headline", "lower_third", "ticker", "subtitles", "ai_label", "urgent"):
         style = getattr(template, element)
+        if style is None:
+            continue
         for field, value in style.model_dump().items():
             if field in ("label",) or not isinstance(value, str) or field not in _COLOUR_FIELDS:
                 continue

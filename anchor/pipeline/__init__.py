@@ -4,11 +4,13 @@
   and aspect) with their covers, subtitles and metadata;
 - ``audio``: :func:`render_audio`, a script to audio programmes for radio and loudspeakers,
   and :func:`render_bulletin`, several scripts joined into one bulletin;
-- ``options``: what is asked for, :class:`RenderOptions` and :class:`AudioOptions`.
+- ``options``: what is asked for, :class:`RenderOptions` and :class:`AudioOptions`, and
+  :func:`flash_options`, the breaking-news fast path.
 """
 
 from .audio import render_audio, render_bulletin
 from .clip import render, render_script
-from .options import AudioOptions, RenderOptions
+from .options import AudioOptions, RenderOptions, flash_options
 
-__all__ = ["AudioOptions", "RenderOptions", "render", "render_audio", "render_bulletin", "render_script"]
+__all__ = ["AudioOptions", "RenderOptions", "flash_options", "render", "render_audio", "render_bulletin",
+           "render_script"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..export import ExportPreset
@@ -35,3 +35,14 @@ class RenderOptions:
     export: ExportPreset = field(default_factory=ExportPreset)  # encoder settings (crf, x264 preset, threads)
     require_consent: bool = False  # refuse a real face without valid consent (batch, studio, API), unless the station allows
     audio: AudioOptions | None = None  # also an audio master (MP3, its AI notice spoken first) beside each clip
+
+
+FLASH_TEMPLATE = "flash"
+FLASH_X264_PRESET = "superfast"  # a flash is out in minutes; x264's faster preset costs a little bitrate, not quality
+
+
+def flash_options(options: RenderOptions) -> RenderOptions:
+    """The breaking-news fast path (``--flash``): the flash template unless another is named, short lead-in
+    and lead-out, and the faster encoder preset."""
+    return replace(options, template=options.template or FLASH_TEMPLATE, lead_in=0.2, lead_out=0.5,
+                   export=replace(options.export, x264_preset=FLASH_X264_PRESET))

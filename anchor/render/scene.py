@@ -7,6 +7,7 @@ sees layers.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -16,10 +17,11 @@ import numpy as np
 from ..avatar import AvatarPack, Rig
 from ..errors import InputError
 from ..graphics import (
-    Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, ImageBRoll,
-    Layer, Layout, Look, LowerThirdLayer, Sprite, SpriteLayer, Stinger, TickerLayer, VideoBRoll, ai_label_sprite,
-    blend, brand_sprite, corner_mark_sprite, cover_image, desk_sprite, headline_sprite, lower_third_sprite,
-    pip_frame, studio_background, subtitle_sprite, ticker_art, title_card, video_duration,
+    Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, Z_TICKER,
+    ImageBRoll, Layer, Layout, Look, LowerThirdLayer, Sprite, SpriteLayer, Stinger, TickerLayer, VideoBRoll,
+    ai_label_sprite, blend, brand_sprite, corner_mark_sprite, cover_image, desk_sprite, flash_card, headline_sprite,
+    lower_third_sprite, pip_frame, studio_background, subtitle_sprite, ticker_art, title_card, urgent_band_sprite,
+    video_duration,
 )
 from ..script import Script
 from .plan import Plan
@@ -48,6 +50,9 @@ def scene_layers(story: Script, layout: Layout, look: Look, plan: Plan) -> list[
     for lt, start, end in plan.lower_thirds:
         layers.append(LowerThirdLayer(lower_third_sprite(lt.name, lt.title, layout, look), start, end,
                                       look.template.lower_third.slide_seconds))
+    if look.template.urgent is not None and not plan.tickers:  # a flash: the urgent band where a ticker would run
+        made_at = time.strftime("%H:%M")
+        layers.append(SpriteLayer(urgent_band_sprite(layout, look, made_at, language), Z_TICKER))
     for text, start, end in plan.tickers:
         art = ticker_art(text, layout, look)
         strip = Sprite(art.strip_rgb, art.strip_alpha, 0, 0, kind="ticker_text")
@@ -80,6 +85,9 @@ def _stingers(story: Script, layout: Layout, look: Look, plan: Plan) -> list:
         video = look.stinger_video(which)
         if video is not None:
             out.append(Stinger(start, end, video=VideoBRoll(video, layout.full, start, end), fade=0))
+        elif getattr(look.template, which).card == "flash":  # the 快讯 sting: cut in, a short fade out
+            out.append(Stinger(start, end, card=flash_card(layout, look, story.language), fade=min(0.2, end - start),
+                               fade_in=which == "outro", fade_out=which == "intro"))
         else:
             card = title_card(layout, look, story.title, story.language, closing=which == "outro")
             out.append(Stinger(start, end, card=card, fade=min(0.4, (end - start) / 3),

@@ -11,7 +11,10 @@ engine reported stay as they were and the timeline, visemes and lip sync are unt
 
 from __future__ import annotations
 
-import warnings
+import functools
+import importlib.machinery
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 
@@ -20,10 +23,7 @@ FRAME_MS = 5.0
 
 def shift_voice(samples: np.ndarray, rate: int, pitch: float, formant: float) -> np.ndarray:
     """``samples`` (mono float) spoken ``pitch`` times higher with formants ``formant`` times higher; same length."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pyworld imports pkg_resources, which warns that it is deprecated
-        import pyworld
-
+    pyworld = _pyworld()
     x = np.ascontiguousarray(samples, np.float64)
     if len(x) < rate * FRAME_MS / 1000 * 4 or not np.any(x):
         return np.asarray(samples, np.float32)
@@ -35,6 +35,27 @@ def shift_voice(samples: np.ndarray, rate: int, pitch: float, formant: float) ->
     out = np.zeros(len(x), np.float32)
     out[:min(len(x), len(y))] = y[:len(x)]
     return np.clip(out, -1.0, 1.0)
+
+
+@functools.cache
+def _pyworld():
+    """pyworld's compiled module.  The package's ``__init__`` only adds a version string, read through
+    ``pkg_resources``, which setuptools 81 removed; where that import fails the module is loaded by itself."""
+    try:
+        import pyworld
+
+        return pyworld
+    except ImportError:
+        spec = importlib.util.find_spec("pyworld")
+        if spec is None or not spec.submodule_search_locations:
+            raise
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        library = next(folder.glob("pyworld.*.so"), None) or next(folder.glob("pyworld.*.pyd"))
+        loader = importlib.machinery.ExtensionFileLoader("pyworld.pyworld", str(library))
+        module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("pyworld.pyworld", library,
+                                                                                         loader=loader))
+        loader.exec_module(module)
+        return module
 
 
 def _stretched(spectra: np.ndarray, factor: float) -> np.ndarray:

@@ -12,12 +12,13 @@ Modules, lowest first:
 * ``labels``    — the visible AI label, its corner mark and the station bug;
 * ``titles``    — headline, lower third, ticker, subtitle sprites, title cards and the cover;
 * ``flash``     — a breaking-news flash's sting card and urgent band;
+* ``wenzheng``  — a 问政 reply's question card;
 * ``studio``    — the studio backdrop and the desk;
 * ``layers``    — timed layers (still, sliding, scrolling, B-roll, stingers) the compositor draws.
 
 Entry points: :func:`load_station` and :func:`load_look` for the style, :func:`layout_for` for the boxes,
 :func:`build_cues` for subtitles, the ``*_sprite`` functions,
-:func:`ticker_art`, :func:`title_card`, :func:`flash_card` and :func:`cover_image` for the elements, :func:`studio_background`
+:func:`ticker_art`, :func:`title_card`, :func:`flash_card`, :func:`question_card` and :func:`cover_image` for the elements, :func:`studio_background`
 and :func:`desk_sprite` for the set, and the layer classes for the compositor.
 """
 
@@ -34,6 +35,7 @@ from .station import Station, load_station
 from .studio import desk_sprite, studio_background
 from .subtitles import Cue, build_cues
 from .template import Look, list_templates, load_look
+from .wenzheng import question_card, question_seconds
 from .titles import cover_image, headline_sprite, lower_third_sprite, subtitle_sprite, ticker_art, title_card
 
 __all__ = ["Cue", "Box", "ImageBRoll", "Layer", "Layout", "Look", "LowerThirdLayer", "SUPPORTED", "Sprite",
@@ -42,5 +44,5 @@ __all__ = ["Cue", "Box", "ImageBRoll", "Layer", "Layout", "Look", "LowerThirdLay
            "aspect_size", "blend", "brand_sprite", "build_cues", "contains", "corner_mark_sprite", "cover_image",
            "desk_sprite", "flash_card",
            "headline_sprite", "intersect", "layout_for", "list_templates", "load_look", "load_station", "Station",
-           "lower_third_sprite", "paste", "pip_frame", "studio_background", "subtitle_sprite", "ticker_art",
+           "lower_third_sprite", "paste", "pip_frame", "question_card", "question_seconds", "studio_background", "subtitle_sprite", "ticker_art",
            "title_card", "urgent_band_sprite", "video_duration"]

@@ -68,7 +68,9 @@ class SubtitleStyle(_Style):
 class StingerStyle(_Style):
     seconds: float = Field(2.0, ge=0.0, le=10.0)  # 0 = none
     video: str | None = None  # a station's own ident video instead of the generated title card
-    card: Literal["title", "flash"] = "title"  # flash: the 快讯 sting (at most FLASH_MAX_SECONDS), no headline
+    # title: the headline card; flash: the 快讯 sting (at most FLASH_MAX_SECONDS); question: a 问政 reply's
+    # question card (up as long as reading the question takes, ``seconds`` at least)
+    card: Literal["title", "flash", "question"] = "title"
 
     @model_validator(mode="after")
     def _short_sting(self):

@@ -84,7 +84,7 @@ def _prepare(script: Script, options: RenderOptions) -> _Job:
     stories = split_stories(script) if options.split else [script]
     station = load_station(options.station)
     stories = [s.with_read_title(station.read_title) for s in stories]
-    look = load_look(options.template or script.template, station)
+    look = load_look(options.template or script.template or ("wenzheng" if script.question else None), station)
     platform = load_platform(options.preset) if options.preset else None
     exports = export_settings(options.aspects or (platform.aspects if platform else ("9:16",)), platform,
                               options.export)

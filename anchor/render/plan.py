@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..graphics import Look, video_duration
+from ..graphics import Look, question_seconds, video_duration
 from ..script import LowerThird, Script
 from ..speech import Speech, Timeline
 
@@ -66,30 +66,37 @@ def plan_story(story: Script, speech: Speech, look: Look, fps: int, lead_in: flo
 
 
 def _timing(story: Script, speech: Speech, look: Look, fps: int, lead_in: float, lead_out: float) -> Timing:
-    intro = stinger_seconds(look, "intro")
+    intro = stinger_seconds(look, "intro", story)
     outro = stinger_seconds(look, "outro")
     speech_at = intro + lead_in
     speech_end = speech_at + speech.duration
     outro_at = speech_end + lead_out
     n_frames = round((outro_at + outro) * fps)
-    spans = paragraph_spans(speech.timeline, story.paragraphs, story.title if story.read_title else None)
+    spans = paragraph_spans(speech.timeline, story.paragraphs, story.preamble())
     return Timing(fps, n_frames, intro, speech_at, speech_end, outro_at,
                   [(s + speech_at, e + speech_at) for s, e in spans])
 
 
-def stinger_seconds(look: Look, which: str) -> float:
-    """How long the intro or outro runs: the station's ident video, else the template's title card."""
+def stinger_seconds(look: Look, which: str, story: Script | None = None) -> float:
+    """How long the intro or outro runs: the station's ident video, else the template's card (a 问政 reply's
+    question card as long as reading the question takes)."""
     video = look.stinger_video(which)
-    return video_duration(video) if video is not None else getattr(look.template, which).seconds
+    if video is not None:
+        return video_duration(video)
+    style = getattr(look.template, which)
+    if style.card == "question" and story is not None and story.question is not None:
+        return question_seconds(story.question, style.seconds)
+    return style.seconds
 
 
-def paragraph_spans(timeline: Timeline, paragraphs: list[str], title: str | None = None) -> list[tuple[float, float]]:
+def paragraph_spans(timeline: Timeline, paragraphs: list[str], preamble: str | list[str] = ()) -> list[tuple[float, float]]:
     """(start, end) of each paragraph's speech, found by matching the phrases' text to the paragraphs.
 
-    ``title``: the headline was read first (``read_title``); its phrases belong to no paragraph.
+    ``preamble``: what was read first (the headline, a 问政 question); its phrases belong to no paragraph.
     """
-    if title is not None:
-        return paragraph_spans(timeline, [title, *paragraphs])[1:]
+    preamble = [preamble] if isinstance(preamble, str) else list(preamble)
+    if preamble:
+        return paragraph_spans(timeline, [*preamble, *paragraphs])[len(preamble):]
     squash = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
     flat = [squash(p) for p in paragraphs]
     ends = list(np.cumsum([len(p) for p in flat]))
@@ -118,6 +125,10 @@ def _schedule(story: Script, timing: Timing, look: Look):
     lower = []
     if story.lower_third is not None:
         lower.append((timing.intro + style.start, story.lower_third, style.seconds))
+    elif story.question is not None:  # a 问政 reply: the department that answers, from the first word
+        answering = LowerThird(story.question.department, f"答复 · {story.question.status}" if story.language == "zh"
+                               else "replies")
+        lower.append((timing.speech_at, answering, style.seconds))
     tickers = [(timing.intro, story.ticker)] if story.ticker else []
     brolls = []
     for cue in story.cues:

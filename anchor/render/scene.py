@@ -20,8 +20,8 @@ from ..graphics import (
     Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, Z_TICKER,
     ImageBRoll, Layer, Layout, Look, LowerThirdLayer, Sprite, SpriteLayer, Stinger, TickerLayer, VideoBRoll,
     ai_label_sprite, blend, brand_sprite, corner_mark_sprite, cover_image, desk_sprite, flash_card, headline_sprite,
-    lower_third_sprite, pip_frame, studio_background, subtitle_sprite, ticker_art, title_card, urgent_band_sprite,
-    video_duration,
+    lower_third_sprite, pip_frame, question_card, studio_background, subtitle_sprite, ticker_art, title_card,
+    urgent_band_sprite, video_duration,
 )
 from ..script import Script
 from .plan import Plan
@@ -85,6 +85,9 @@ def _stingers(story: Script, layout: Layout, look: Look, plan: Plan) -> list:
         video = look.stinger_video(which)
         if video is not None:
             out.append(Stinger(start, end, video=VideoBRoll(video, layout.full, start, end), fade=0))
+        elif getattr(look.template, which).card == "question" and story.question is not None:
+            out.append(Stinger(start, end, card=question_card(layout, look, story.question, story.language),
+                               fade=min(0.4, (end - start) / 3), fade_in=which == "outro", fade_out=which == "intro"))
         elif getattr(look.template, which).card == "flash":  # the 快讯 sting: cut in, a short fade out
             out.append(Stinger(start, end, card=flash_card(layout, look, story.language), fade=min(0.2, end - start),
                                fade_in=which == "outro", fade_out=which == "intro"))

@@ -11,6 +11,28 @@ FORMATS = (".txt", ".md", ".yaml", ".yml", ".json")
 ANCHOR_NAME = "{anchor}"  # in a lower third: the station's own anchor's name (station.yaml anchor_name)
 
 
+STATUSES = ("已办结", "办理中", "已受理")  # where a 问政 question stands
+
+
+@dataclass(frozen=True)
+class Question:
+    """A citizen's question on the county's 问政 platform, as received, and who answers it (a ``wenzheng`` script)."""
+
+    text: str
+    department: str  # the department that answers: the reply's lower third
+    status: str  # one of STATUSES
+    date: str = ""  # when it was asked
+    channel: str = ""  # where: 枞情民意, 融媒问政, 12345 ...
+    asker: str = ""  # as the platform shows them, e.g. 网友"城南居民"
+    read: bool = False  # read_question: the anchor reads the question before the reply
+
+    def spoken(self, language: str) -> list[str]:
+        """The paragraphs read before the reply when ``read`` is set."""
+        if language == "zh":
+            return [f"网友提问：{self.text}", f"{self.department}答复："]
+        return [f"The question: {self.text}", f"{self.department} replies:"]
+
+
 @dataclass(frozen=True)
 class LowerThird:
     name: str
@@ -64,6 +86,13 @@ class Script:
     stories: tuple[tuple[int, str], ...] = ()  # (first paragraph, headline) of each "## " story
     recording: Path | None = None  # a producer's own reading of the body (WAV/MP3), used instead of a voice
     read_title: bool | None = None  # the anchor reads the headline before the body; None: the station's default
+    question: Question | None = None  # a 问政 reply: the citizen's question it answers
+
+    def preamble(self) -> list[str]:
+        """What is read before the body, each a paragraph of its own: the headline (``read_title``), then a
+        citizen's question and who answers it (a 问政 reply with ``read_question``)."""
+        out = [self.title] if self.read_title and self.title.strip() else []
+        return out + (self.question.spoken(self.language) if self.question is not None and self.question.read else [])
 
     @property
     def paragraphs(self) -> list[str]:

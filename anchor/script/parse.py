@@ -11,10 +11,10 @@ import yaml
 
 from ..errors import ScriptError
 from .cues import _CUE_LINE, _clean, _inline_cues, _listed_cues, _lower_third
-from .model import FORMATS, LANGUAGES, Music, Script
+from .model import FORMATS, LANGUAGES, STATUSES, Music, Question, Script
 
 _FIELDS = {"title", "language", "voice", "avatar", "lower_third", "body", "template", "ticker", "music", "cues",
-           "recording", "read_title"}
+           "recording", "read_title", "question", "department", "status", "read_question"}
 
 
 def load_script(path: str | Path) -> Script:
@@ -70,16 +70,46 @@ def parse_script(text: str, fmt: str = ".txt", stem: str = "script", base_dir: s
         cues=tuple(inline_cues) + _listed_cues(fields.get("cues"), base_dir, body),
         stories=stories,
         recording=_recording(fields.get("recording"), base_dir),
-        read_title=_read_title(fields.get("read_title")),
+        read_title=_flag(fields.get("read_title"), "read_title"),
+        question=_question(fields),
     )
 
 
-def _read_title(value) -> bool | None:
-    """``read_title:`` as written: true / false, or None (unset: the station's default applies)."""
+def _question(fields: dict) -> Question | None:
+    """A 问政 reply's question: ``question:`` (its text, or {text, date, channel, from}), ``department:``,
+    ``status:`` and ``read_question:``."""
+    value = fields.get("question")
+    if value is None:
+        for name in ("department", "status", "read_question"):
+            if fields.get(name) is not None:
+                raise ScriptError(f"{name} 只用于问政答复稿件，请同时填写 question（网友的提问）",
+                                  f"{name} belongs to a 问政 reply: give the citizen's question too")
+        return None
+    data = value if isinstance(value, dict) else {"text": value}
+    unknown = set(data) - {"text", "date", "channel", "from"}
+    if unknown:
+        raise ScriptError(f"question 含有未知字段：{', '.join(sorted(unknown))}（可用：text、date、channel、from）",
+                          f"unknown question field(s): {', '.join(sorted(unknown))} (known: text, date, channel, from)")
+    text = _clean(str(data.get("text") or ""))
+    department = _clean(str(fields.get("department") or ""))
+    status = _clean(str(fields.get("status") or ""))
+    if not text:
+        raise ScriptError("问政答复稿件缺少网友提问的内容（question.text）", "the 问政 reply has no question text")
+    if not department:
+        raise ScriptError("问政答复稿件缺少答复单位（department）", "the 问政 reply names no answering department")
+    if status not in STATUSES:
+        raise ScriptError(f"status 应为 {'、'.join(STATUSES)} 之一，收到 {status!r}",
+                          f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    return Question(text, department, status, _clean(str(data.get("date") or "")),
+                    _clean(str(data.get("channel") or "")), _clean(str(data.get("from") or "")),
+                    bool(_flag(fields.get("read_question"), "read_question")))
+
+
+def _flag(value, name: str) -> bool | None:
+    """A true / false field as written, or None (unset: a default applies)."""
     if value is None or isinstance(value, bool):
         return value
-    raise ScriptError(f"read_title 应为 true 或 false，收到 {value!r}",
-                      f"read_title must be true or false, got {value!r}")
+    raise ScriptError(f"{name} 应为 true 或 false，收到 {value!r}", f"{name} must be true or false, got {value!r}")
 
 
 def _recording(value, base_dir: Path) -> Path | None:

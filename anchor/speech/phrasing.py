@@ -228,9 +228,8 @@ def prepare(script: Script, voice: VoicePreset | None = None, warnings: list[str
     """
     language = script.language
     lexicon = voice.lexicon_entries() if voice is not None else None
-    # read_title: the headline is read first, as a paragraph of its own (a paragraph's pause after it)
-    headline = [script.title] if getattr(script, "read_title", False) and script.title.strip() else []
-    pieces = split_phrases(headline + script.paragraphs, language, script_words(script, voice))
+    # the headline (read_title) and a 问政 reply's question are read first, each a paragraph of its own
+    pieces = split_phrases(script.preamble() + script.paragraphs, language, script_words(script, voice))
     out: list[_Piece] = []
     orphan = ""
     skipped: list[str] = []

@@ -48,7 +48,7 @@ def _cache_key(script: Script, preset: VoicePreset) -> str:
     """Everything the speech depends on: the body as written (and the headline, when it is read first),
     the preset, its model and lexicon, the words phrases are never cut inside, the code."""
     settings = preset.model_dump(exclude={"name", "default", "fallback", "description", "timeout", "proxy", "lexicon"})
-    headline = [["read_title", script.title]] if getattr(script, "read_title", False) else []
+    headline = [["read_title", *script.preamble()]] if script.preamble() else []
     return cache_key("speech", CACHE_FORMAT, __version__, script.language, script.body,
                      settings, _model_fingerprint(preset), preset.lexicon_entries().fingerprint(), *headline,
                      ["words", sorted(news_words()), [w for w in script_words(script) if w in script.body]])

@@ -93,7 +93,9 @@ def graphics_cost(script: Path) -> tuple[float, float, int]:
     from anchor.avatar import perform
     from anchor.pipeline.clip import _prepare
     from anchor.graphics import build_cues, layout_for
-    from anchor.render import compose_frames, plan_story, scene_layers, speech_track, studio_set, subtitle_layers
+    from anchor.render import (
+        Seat, compose_frames, plan_story, scene_layers, speech_track, studio_set, subtitle_layers,
+    )
     from anchor.script import load_script
     from anchor.speech import synthesize
 
@@ -101,9 +103,8 @@ def graphics_cost(script: Path) -> tuple[float, float, int]:
     story = replace(story, ticker=story.ticker or "预约电话：12345 · 开放时间每天9:00-17:00")
     job = _prepare(story, pipeline.RenderOptions())
     layout = layout_for(1080, 1920)
-    backdrop, rig = studio_set(layout, job.look, job.avatars[0])
-    box = layout.avatar
-    speech = synthesize(story, job.voices[0])
+    backdrop, [(rig, box)] = studio_set(layout, job.look, job.casts[0].avatars)
+    speech = synthesize(story, job.casts[0].voices[0])
     plan = plan_story(story, speech, job.look, 25, job.options.lead_in, job.options.lead_out)
     timing = plan.timing
     timeline = speech.timeline.shifted(timing.speech_at)
@@ -116,7 +117,7 @@ def graphics_cost(script: Path) -> tuple[float, float, int]:
 
     def run(layers, later) -> float:
         started = time.perf_counter()
-        for _ in compose_frames(backdrop, rig, box, performance, layers, later):
+        for _ in compose_frames(backdrop, [Seat(rig, box, performance)], layers, later):
             pass
         return (time.perf_counter() - started) / timing.n_frames * 1000
 

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import skimage.data
 import yaml
@@ -45,3 +46,22 @@ def presenter_packs(tmp_path_factory):
                        "note": "测试用的授权记录 / a consent record made for this test"}
     (root / "presenter" / "avatar.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return root
+
+
+def median_f0(x: np.ndarray, rate: int, fmin: float = 60.0, fmax: float = 400.0) -> float:
+    """Median F0 in Hz over clearly voiced 40 ms frames (normalised autocorrelation peak above 0.75)."""
+    x = np.asarray(x, np.float64)
+    n, hop, lo, hi = int(0.04 * rate), int(0.01 * rate), int(rate / fmax), int(rate / fmin)
+    loud = 0.3 * np.sqrt(np.mean(x ** 2))
+    found = []
+    for a in range(0, len(x) - n - hi, hop):
+        frame = x[a:a + n + hi] - x[a:a + n + hi].mean()
+        head = frame[:n]
+        if np.sqrt(np.mean(head ** 2)) < loud:
+            continue
+        lags = np.lib.stride_tricks.sliding_window_view(frame, n)[lo:hi]
+        r = lags @ head / (np.linalg.norm(lags, axis=1) * np.linalg.norm(head) + 1e-12)
+        if r.max() > 0.75:
+            found.append(rate / (lo + int(np.argmax(r))))
+    assert len(found) > 50, "too few voiced frames to estimate F0"
+    return float(np.median(found))

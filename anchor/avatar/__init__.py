@@ -47,6 +47,7 @@ from .lipsync import PlannedRig, Rig, plan_rig
 from .mascotpack import add_mascot_avatar
 from .pack import (
     DEFAULT_AVATAR,
+    PAIR_AVATARS,
     AvatarPack,
     add_photo_avatar,
     anchor_record,
@@ -57,7 +58,7 @@ from .pack import (
     list_avatars,
     load_avatar,
 )
-from .performance import Performance, frame_loudness, perform
+from .performance import Performance, frame_loudness, listening, perform
 from .twin.pack import MIN_SECONDS as TWIN_SECONDS, add_twin_avatar
 from .photo import FramingNote, framing_shortfall, size_warning
 from .pictures import read_picture
@@ -65,6 +66,7 @@ from .preview import preview_frame
 
 __all__ = [
     "DEFAULT_AVATAR",
+    "PAIR_AVATARS",
     "FILL_FACE_HEIGHT",
     "FILL_FRAME",
     "MAX_UPSCALE",
@@ -94,6 +96,7 @@ __all__ = [
     "frame_loudness",
     "framing_shortfall",
     "list_avatars",
+    "listening",
     "load_avatar",
     "perform",
     "plan_rig",

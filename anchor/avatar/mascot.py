@@ -29,7 +29,6 @@ WHITE = (246, 245, 240, 255)
 SHADOW = (214, 214, 212, 255)
 BLACK = (34, 33, 38, 255)
 BLAZER = (28, 54, 112, 255)
-LAPEL = (21, 41, 88, 255)
 SHIRT = (250, 250, 252, 255)
 TIE = (200, 22, 46, 255)
 GOLD = (242, 193, 78, 255)
@@ -44,7 +43,8 @@ def mascot_rig(pack, backdrop: np.ndarray, framing) -> CutoutRig:
     h, w = backdrop.shape[:2]
     head = framing.head_height * h  # forehead to chin of the panda's face
     centre = (w / 2, framing.eye_line * h + 0.05 * head)
-    picture, parts = draw_panda(w, h, head, centre)
+    blazer = pack.tint.get("body")  # a recoloured panda: its blazer (#rrggbb), e.g. the desk's second anchor
+    picture, parts = draw_panda(w, h, head, centre, _rgba(blazer) if blazer and blazer.startswith("#") else BLAZER)
     lift = 0.03 * h * pack.motion
     motion = head_transform((w / 2, float(h)), (centre[0], centre[1]), head * 1.5 * pack.motion, lift) \
         if pack.motion > 0 else None
@@ -84,13 +84,14 @@ def mouth_state(pose: Pose) -> tuple[str, int]:
     return shape, 0
 
 
-def draw_panda(width: int, height: int, head: float, centre: tuple[float, float]):
-    """The panda (RGBA, ``width`` x ``height``) with its face at rest, and its animated parts."""
+def draw_panda(width: int, height: int, head: float, centre: tuple[float, float], blazer=BLAZER):
+    """The panda (RGBA, ``width`` x ``height``) in a ``blazer`` of that colour, with its face at rest, and its
+    animated parts."""
     W, H, u = width * SS, height * SS, head * SS  # u: face height at drawing scale
     cx, cy = centre[0] * SS, centre[1] * SS
     canvas = Image.new("RGBA", (W, H), (0, 0, 0, 0))
     d = ImageDraw.Draw(canvas)
-    _body(d, cx, cy, u, H)
+    _body(d, cx, cy, u, H, blazer)
     for side in (-1, 1):  # ears behind the head
         _circle(d, cx + side * 0.5 * u, cy - 0.42 * u, 0.2 * u, BLACK)
     _ellipse(d, cx, cy + 0.03 * u, 0.62 * u, 0.5 * u, SHADOW)  # chin shading
@@ -114,18 +115,19 @@ def draw_panda(width: int, height: int, head: float, centre: tuple[float, float]
     return picture, parts
 
 
-def _body(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, bottom: float) -> None:
+def _body(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, bottom: float, blazer=BLAZER) -> None:
     """Blazer, shirt, tie and a gold station pin, running off the bottom of the picture."""
+    lapel = tuple(int(c * 0.76) for c in blazer[:3]) + (255,)
     top = cy + 0.4 * u
     # shoulders: the top of a wide ellipse, then straight down off the picture
-    _ellipse(d, cx, cy + 1.25 * u, 1.12 * u, 0.75 * u, BLAZER)
-    d.rectangle((cx - 1.12 * u, cy + 1.25 * u, cx + 1.12 * u, bottom + u), fill=BLAZER)
+    _ellipse(d, cx, cy + 1.25 * u, 1.12 * u, 0.75 * u, blazer)
+    d.rectangle((cx - 1.12 * u, cy + 1.25 * u, cx + 1.12 * u, bottom + u), fill=blazer)
     d.polygon([(cx - 0.45 * u, top), (cx + 0.45 * u, top), (cx + 0.8 * u, cy + 0.62 * u), (cx - 0.8 * u, cy + 0.62 * u)],
-              fill=BLAZER)
+              fill=blazer)
     d.polygon([(cx - 0.3 * u, top), (cx + 0.3 * u, top), (cx, cy + 1.15 * u)], fill=SHIRT)
     for side in (-1, 1):
         d.polygon([(cx + side * 0.3 * u, top - 0.02 * u), (cx + side * 0.48 * u, top + 0.1 * u),
-                   (cx + side * 0.28 * u, cy + 0.9 * u), (cx + side * 0.05 * u, cy + 1.2 * u)], fill=LAPEL)
+                   (cx + side * 0.28 * u, cy + 0.9 * u), (cx + side * 0.05 * u, cy + 1.2 * u)], fill=lapel)
         d.polygon([(cx + side * 0.02 * u, top + 0.02 * u), (cx + side * 0.2 * u, top), (cx + side * 0.14 * u, top + 0.12 * u)],
                   fill=SHIRT)  # collar points
     d.polygon([(cx - 0.06 * u, top + 0.04 * u), (cx + 0.06 * u, top + 0.04 * u), (cx + 0.045 * u, top + 0.13 * u),
@@ -179,6 +181,11 @@ def _mouth(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, shape: str, s
 
 
 # -- drawing helpers ---------------------------------------------------------
+
+def _rgba(hex_colour: str) -> tuple[int, int, int, int]:
+    value = hex_colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16), 255
+
 
 def _box(x: float, y: float, rx: float, ry: float) -> tuple[float, float, float, float]:
     return x - rx, y - ry, x + rx, y + ry

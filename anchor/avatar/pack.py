@@ -74,6 +74,7 @@ from .pictures import cover, hex_rgb, read_picture, write_picture
 from .preview import preview_frame, thumbnail
 
 DEFAULT_AVATAR = "mascot"  # drawn: a fresh install's anchor is nobody's likeness
+PAIR_AVATARS = ("mascot", "mascot-jin")  # a two-anchor desk that names no avatars: the panda and its green pair
 KINDS = ("photo", "video_loop", "sprite", "twin")
 ORIENTATIONS = ("vertical", "landscape", "square")
 CUTOUTS = ("segment", "chroma", "none")

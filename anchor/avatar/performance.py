@@ -17,7 +17,7 @@ and the speech audio (how loud each frame is) and returns one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pypinyin import Style, pinyin
@@ -36,6 +36,9 @@ _IPA = {"a": "open", "ɑ": "open", "æ": "open", "ʌ": "open", "ɐ": "open", "ɒ
 _LIP_CLOSED = set("pbm")  # bilabials close the lips
 _LIP_TEETH = set("fv")
 NOD_DEPTH = 0.018  # face heights the head dips at a phrase boundary
+LISTEN_ROLL = 3.0  # degrees a listening anchor's head tilts toward the one speaking
+LISTEN_SWAY = 0.025  # face heights it leans toward them
+LISTEN_EASE = 0.5  # seconds to turn toward the speaker and back
 CLOSED = 0.04  # opening at or under which the lips count as closed
 SMILE_PAUSE = 1.0  # seconds: a pause at least this long brings a smiling presenter's smile back
 
@@ -293,3 +296,27 @@ def _bounce(opening: np.ndarray, fps: int, rng: np.random.Generator) -> np.ndarr
     talk = np.convolve(opening, kernel / kernel.sum(), mode="same")
     idle = 0.5 * (1 - np.cos(2 * np.pi * t / 1.8 + rng.uniform(0, 2 * np.pi)))
     return np.clip(0.75 * talk + 0.25 * idle, 0, 1).astype(np.float32)
+
+
+def listening(performance: Performance, spans: list[tuple[float, float]], toward: float, seed: int = 0) -> Performance:
+    """``performance`` of an anchor who listens during ``spans`` (the other anchor's turns, clip seconds): the
+    head tilts and leans a little toward the speaker (``toward`` +1: they sit to the right, -1: to the left),
+    easing in and out, and nods once as each of the other's turns ends.  Blinks and breathing go on."""
+    n, fps = len(performance), performance.fps
+    t = np.arange(n) / fps
+    on = np.zeros(n, np.float32)
+    for a, b in spans:
+        on[(t >= a) & (t < b)] = 1.0
+    width = max(1, int(LISTEN_EASE * fps))
+    kernel = np.hanning(2 * width + 1)
+    on = np.convolve(np.pad(on, width, mode="edge"), kernel / kernel.sum(), mode="valid")[:n].astype(np.float32)
+    rng = np.random.default_rng(seed)
+    nod = np.array(performance.nod if performance.nod is not None else np.zeros(n), np.float32)
+    for _, end in spans:
+        start, length = end - 0.3, 0.7
+        inside = (t >= start) & (t < start + length)
+        nod += np.where(inside, NOD_DEPTH * rng.uniform(0.8, 1.2) * 0.5 * (1 - np.cos(2 * np.pi * (t - start) / length)),
+                        0.0).astype(np.float32)
+    sway = (performance.sway if performance.sway is not None else np.zeros(n, np.float32)) + toward * LISTEN_SWAY * on
+    roll = (performance.roll if performance.roll is not None else np.zeros(n, np.float32)) + toward * LISTEN_ROLL * on
+    return replace(performance, sway=sway.astype(np.float32), roll=roll.astype(np.float32), nod=nod)

@@ -62,18 +62,23 @@ def _timestamp(seconds: float, separator: str = ",") -> str:
 
 
 def to_srt(cues: list[Cue]) -> str:
-    """Standard SubRip text: numbered blocks, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, one line per subtitle line."""
+    """Standard SubRip text: numbered blocks, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, one line per subtitle line
+    (at a two-anchor desk the first line starts with who speaks: ``融融：``)."""
     blocks = []
     for i, cue in enumerate(cues, 1):
-        blocks.append(f"{i}\n{_timestamp(cue.start)} --> {_timestamp(cue.end)}\n" + "\n".join(cue.lines) + "\n")
+        lines = [f"{cue.speaker}：{cue.lines[0]}", *cue.lines[1:]] if cue.speaker and cue.lines else list(cue.lines)
+        blocks.append(f"{i}\n{_timestamp(cue.start)} --> {_timestamp(cue.end)}\n" + "\n".join(lines) + "\n")
     return "\n".join(blocks)
 
 
 def to_vtt(cues: list[Cue]) -> str:
-    """WebVTT text (``WEBVTT`` header, ``HH:MM:SS.mmm`` times) for web players and apps."""
+    """WebVTT text (``WEBVTT`` header, ``HH:MM:SS.mmm`` times) for web players and apps; a speaker as a
+    voice span (``<v 融融>``)."""
     blocks = ["WEBVTT\n"]
     for cue in cues:
         text = "\n".join(line.replace("-->", "→") for line in cue.lines)
+        if cue.speaker:
+            text = f"<v {cue.speaker}>{text}"
         blocks.append(f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}\n{text}\n")
     return "\n".join(blocks)
 

@@ -63,6 +63,22 @@ class Layout:
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
 
+    def seats(self, n: int) -> list[Box]:
+        """The anchors' areas: the one anchor's, or two side by side (a desk in 16:9 and 1:1, a two-shot in 9:16)."""
+        if n <= 1:
+            return [self.avatar]
+        if self.orientation == "vertical":
+            w, h = self.width // 2, 760
+            y = self.avatar.bottom - h
+        elif self.orientation == "landscape":
+            w, h = 780, 950
+            y = self.height - h
+        else:
+            w, h = self.width // 2, 660  # the faces above the lower third, the bodies behind the headline
+            y = self.avatar.y + 20
+        left = (self.width - 2 * w) // 2
+        return [Box(left, y, w, h), Box(left + w, y, w, h)]
+
     @property
     def full(self) -> Box:
         return Box(0, 0, self.width, self.height)

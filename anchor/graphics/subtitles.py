@@ -43,6 +43,7 @@ class Cue:
     start: float
     end: float
     lines: tuple[str, ...]
+    speaker: str = ""  # at a two-anchor desk: who says it (named in SRT and WebVTT)
 
     @property
     def text(self) -> str:

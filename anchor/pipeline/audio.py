@@ -26,8 +26,9 @@ from ..export import (
 from ..graphics import Station, load_station
 from ..render import Programme, build_programme, load_audio
 from ..script import Script, load_script, split_stories
-from ..speech import Speech, load_voice, synthesize
+from ..speech import Speech, synthesize
 from ..version import __version__
+from .cast import cast_of, speak
 from .options import AudioOptions, Progress, RenderOptions
 
 RATE = 48000
@@ -40,14 +41,14 @@ def render_audio(script_path: str | Path, out_dir: str | Path, options: RenderOp
     script = load_script(script_path)
     station, settings = _settings(options, audio)
     stories = [s.with_read_title(station.read_title) for s in (split_stories(script) if options.split else [script])]
-    voices = [load_voice(options.voice or s.voice, s.language) for s in stories]
+    casts = [cast_of(s, options) for s in stories]  # a two-anchor script: both voices
     report = progress or (lambda stage, fraction: None)
     with _staging(out_dir, script.stem) as staging:
         clips = []
-        for k, (story, voice) in enumerate(zip(stories, voices)):
-            speech = synthesize(story, voice, lambda f: report("speech", (k + f) / len(stories)))
-            clips.append(_programme_files(story.stem, story.title, [(story, speech)], voice, station, audio,
-                                          settings, staging))
+        for k, (story, cast) in enumerate(zip(stories, casts)):
+            speech, _ = speak(story, cast, lambda f: report("speech", (k + f) / len(stories)))
+            clips.append(_programme_files(story.stem, story.title, [(story, speech)], cast.voices[0], station,
+                                          audio, settings, staging))
         return [clip.moved_to(Path(out_dir)) for clip in clips]
 
 
@@ -60,15 +61,15 @@ def render_bulletin(scripts: list[Script], out_dir: str | Path, name: str = "bul
     options, audio = options or RenderOptions(), audio or AudioOptions()
     station, settings = _settings(options, audio)
     scripts = [s.with_read_title(station.read_title) for s in scripts]
-    voices = [load_voice(options.voice or s.voice, s.language) for s in scripts]
+    casts = [cast_of(s, options) for s in scripts]
     report = progress or (lambda stage, fraction: None)
     title = title or f"{station.name}新闻 {datetime.date.today().isoformat()}"
     with _staging(out_dir, name) as staging:
         items = []
-        for k, (script, voice) in enumerate(zip(scripts, voices)):
-            items.append((script, synthesize(script, voice)))
+        for k, (script, cast) in enumerate(zip(scripts, casts)):
+            items.append((script, speak(script, cast, None)[0]))
             report("speech", (k + 1) / len(scripts))
-        return _programme_files(name, title, items, voices[0], station, audio, settings, staging).moved_to(
+        return _programme_files(name, title, items, casts[0].voices[0], station, audio, settings, staging).moved_to(
             Path(out_dir))
 
 

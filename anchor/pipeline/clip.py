@@ -20,10 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..avatar import (
-    AvatarPack, anchor_record, check_consent, consent_warnings, framing_shortfall, load_avatar, lower_third_names, perform,
-    plan_rig,
-)
+from ..avatar import anchor_record, check_consent, consent_warnings, framing_shortfall, lower_third_names, plan_rig
 from ..errors import InputError
 from ..export import (
     Clip, ClipWriter, ExportPreset, Platform, aigc_json, aigc_label, export_settings, file_entry, load_platform,
@@ -31,13 +28,14 @@ from ..export import (
 )
 from ..graphics import Look, aspect_size, build_cues, layout_for, load_look, load_station
 from ..render import (
-    check_broll, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speech_track,
+    Seat, check_broll, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speech_track,
     stinger_seconds, studio_set, subtitle_layers,
 )
 from ..script import Script, load_script, split_stories
-from ..speech import load_voice, script_words, synthesize
+from ..speech import script_words
 from ..version import __version__
 from .audio import audio_master
+from .cast import Cast, cast_of, labelled, performances, speak
 from .options import Progress, RenderOptions
 
 AUDIO_RATE = 48000
@@ -57,8 +55,7 @@ class _Job:
     look: Look
     platform: Platform | None
     exports: dict[str, ExportPreset]  # aspect -> encoder settings
-    avatars: list[AvatarPack]
-    voices: list
+    casts: list[Cast]  # per story: each seat's avatar and voice (two at a desk)
     music: list[np.ndarray | None]
     options: RenderOptions
 
@@ -90,50 +87,53 @@ def _prepare(script: Script, options: RenderOptions) -> _Job:
                               options.export)
     for which in ("intro", "outro"):
         stinger_seconds(look, which)  # a station ident video that cannot be read fails now
-    voices = [load_voice(options.voice or s.voice, s.language) for s in stories]
-    avatars = [load_avatar(options.avatar or s.avatar) for s in stories]
-    stories = [s.with_anchor_name(*lower_third_names(a, station)) for s, a in zip(stories, avatars)]
-    for avatar in avatars:
+    casts = [cast_of(s, options) for s in stories]
+    stories = [s.with_anchor_name(*lower_third_names(c.avatars[0], station)) for s, c in zip(stories, casts)]
+    for avatar in (a for c in casts for a in c.avatars):
         check_consent(avatar, station, options.require_consent)  # a ConsentError before any work
     music = []
     for story in stories:
         check_broll(story)
         music.append(load_audio(story.music.path) if story.music else None)
-    return _Job(stories, look, platform, exports, avatars, voices, music, options)
+    return _Job(stories, look, platform, exports, casts, music, options)
 
 
 def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
-    story, look, avatar = job.stories[k], job.look, job.avatars[k]
+    story, look, cast = job.stories[k], job.look, job.casts[k]
     started = time.monotonic()
     report("speech", 0.0)
     layouts = {a: layout_for(*aspect_size(a)) for a in job.exports}
     # The speech and picture work are not run in parallel threads: both import heavy libraries
     # lazily (TensorFlow, mediapipe, scikit-image), and concurrent first imports can deadlock.
-    speech = synthesize(story, job.voices[k], lambda f: report("speech", f))
+    speech, turns = speak(story, cast, lambda f: report("speech", f))
     report("avatar", 0.0)
-    sets = {aspect: studio_set(layout, look, avatar) for aspect, layout in layouts.items()}
+    sets = {aspect: studio_set(layout, look, cast.avatars) for aspect, layout in layouts.items()}
     fps = next(iter(job.exports.values())).fps
-    plan = plan_story(story, speech, look, fps, job.options.lead_in, job.options.lead_out)
+    plan = plan_story(story, speech, look, fps, job.options.lead_in, job.options.lead_out, turns)
     timing = plan.timing
     timeline = speech.timeline.shifted(timing.speech_at)
     track = speech_track(speech.samples, timing, AUDIO_RATE)
     mix = clip_mix(track, look, timing, job.music[k], story.music.volume_db if story.music else 0.0, AUDIO_RATE)
     seed = int(hashlib.sha256(story.body.encode()).hexdigest()[:8], 16)
-    performance = perform(timeline, story.language, timing.n_frames, fps, track, AUDIO_RATE, seed)
-    cues = build_cues(timeline, story.language, script_words(story, job.voices[k]))
+    acts = performances(story, cast, speech, turns, timing.speech_at, timing.n_frames, fps, track, AUDIO_RATE, seed)
+    cues = labelled(build_cues(timeline, story.language, script_words(story, cast.voices[0])), cast, turns,
+                    timing.speech_at)
     spoken = "\n".join(p.spoken for p in speech.timeline.phrases)
-    content_hash = hashlib.sha256("\n".join([story.title, spoken, speech.voice, avatar.id,
+    avatar_id = "+".join(a.id for a in cast.avatars)
+    content_hash = hashlib.sha256("\n".join([story.title, spoken, speech.voice, avatar_id,
                                              look.template.name]).encode()).hexdigest()
 
-    videos, covers, labels, warnings = {}, {}, {}, list(speech.warnings) + consent_warnings(avatar)
-    anchor = anchor_record(avatar, look.station)
+    videos, covers, labels = {}, {}, {}
+    warnings = list(speech.warnings) + [w for a in cast.avatars for w in consent_warnings(a)]
+    anchors = [anchor_record(a, look.station) for a in cast.avatars]
     for n, (aspect, layout) in enumerate(layouts.items()):
-        backdrop, rig = sets[aspect]
-        if (planned := plan_rig(rig, performance)) is not None:  # a twin: its mouths chosen for the whole clip
-            anchor["twin"] = planned
-            warnings += [w for w in planned["warnings"] if w not in warnings]
-        if note := framing_shortfall(avatar, layout.avatar.w, layout.avatar.h, layout.orientation):
-            warnings.append(note.warning)  # a small photo, framed smaller: what size would fill the frame
+        backdrop, rigs = sets[aspect]
+        for (rig, box), avatar, act, anchor in zip(rigs, cast.avatars, acts, anchors):
+            if (planned := plan_rig(rig, act)) is not None:  # a twin: its mouths chosen for the whole clip
+                anchor["twin"] = planned
+                warnings += [w for w in planned["warnings"] if w not in warnings]
+            if note := framing_shortfall(avatar, box.w, box.h, layout.orientation):
+                warnings.append(note.warning)  # a small photo, framed smaller: what size would fill the frame
         layers = scene_layers(story, layout, look, plan)
         name = story.stem + ("" if len(layouts) == 1 else "." + aspect.replace(":", "x"))
         videos[aspect] = staging / f"{name}.mp4"
@@ -141,7 +141,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         metadata = {"AIGC": aigc_json(labels[aspect]), "title": story.title, "comment": f"anchor {__version__}"}
         with ClipWriter(videos[aspect], job.exports[aspect], mix, AUDIO_RATE, metadata,
                         n_frames=timing.n_frames) as writer:
-            frames = compose_frames(backdrop, rig, layout.avatar, performance, layers,
+            frames = compose_frames(backdrop, [Seat(r, b, a) for (r, b), a in zip(rigs, acts)], layers,
                                     subtitle_layers(cues, layout, look, story.language))
             for i, frame in enumerate(frames):
                 writer.write(frame)
@@ -149,28 +149,31 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
                     report("render", (n + i / timing.n_frames) / len(layouts))
         for layer in layers:
             getattr(layer, "close", lambda: None)()  # video decoders
-        covers[aspect] = write_cover(staging / f"{name}.cover.jpg", cover_frame(backdrop, rig, layout, look, story))
+        covers[aspect] = write_cover(staging / f"{name}.cover.jpg", cover_frame(backdrop, rigs, layout, look, story))
         if job.platform is not None:
             warnings += job.platform.limits_warnings(timing.duration, videos[aspect].stat().st_size / 1e6, aspect)
     report("render", 1.0)
 
     srt, vtt = write_subtitles(staging / story.stem, cues)
-    audio, master = audio_master(story, speech, job.voices[k], look.station, job.options.audio, staging) \
+    audio, master = audio_master(story, speech, cast.voices[0], look.station, job.options.audio, staging) \
         if job.options.audio is not None else ({}, None)
     described = plan.describe()
     info = {
         "title": story.title, "language": story.language, "story": {"index": k + 1, "of": len(job.stories)},
         "duration": round(timing.duration, 3), "speech_duration": round(speech.duration, 3), "fps": fps,
         "segments": described["segments"],
-        "voice": speech.voice, "engine": speech.engine, "avatar": avatar.id, "template": look.template.name,
-        "anchor": anchor,
+        "voice": speech.voice, "engine": speech.engine, "avatar": avatar_id, "template": look.template.name,
+        "anchor": anchors[0], **({"speakers": [{"name": name, "voice": v.name, "avatar": a.id, "anchor": r}
+                                                for name, v, a, r in zip(cast.names, cast.voices, cast.avatars,
+                                                                         anchors)]} if cast.desk else {}),
         "preset": job.platform.name if job.platform else None,
         "aspects": {a: {"resolution": list(aspect_size(a)), "video": videos[a].name, "cover": covers[a].name,
                         "aigc": labels[a]} for a in videos},
         "lower_thirds": described["lower_thirds"], "ticker": described["ticker"], "broll": described["broll"],
         "music": {"file": str(story.music.path), "level_db": story.music.volume_db} if story.music else None,
         "spoken_text": spoken,
-        "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": "\n".join(c.lines)} for c in cues],
+        "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": "\n".join(c.lines),
+                  **({"speaker": c.speaker} if c.speaker else {})} for c in cues],
         "files": [file_entry(path, role, aspect) for role, paths in (("video", videos), ("cover", covers))
                   for aspect, path in paths.items()] + [file_entry(srt, "subtitles"), file_entry(vtt, "webvtt")]
         + [file_entry(path, "audio" if kind == "mp3" else "audio-master") for kind, path in audio.items()],

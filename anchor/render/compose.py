@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from typing import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -30,20 +31,30 @@ from ..avatar import Performance, Rig
 from ..graphics import Box, Layer, contains, intersect, paste
 
 
-def compose_frames(backdrop: np.ndarray, rig: Rig, at: Box, performance: Performance,
-                   layers: Iterable[Layer], later: Iterable[Layer] = ()) -> Iterator[np.ndarray]:
-    """Yield every frame of the clip as an HxWx3 uint8 RGB array.
+@dataclass(frozen=True)
+class Seat:
+    """One anchor in the frame: its rig, where it sits, and what it does in every frame."""
+
+    rig: Rig
+    at: Box
+    performance: Performance
+
+
+def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable[Layer],
+                   later: Iterable[Layer] = ()) -> Iterator[np.ndarray]:
+    """Yield every frame of the clip as an HxWx3 uint8 RGB array, with one anchor or two (a desk).
 
     ``layers`` may come in any order; ``later`` must be sorted by start time and is
     consumed only as the clip reaches each layer.  The same buffer is yielded each
     time: consume (encode) it before asking for the next frame.
     """
-    fps = performance.fps
+    fps = seats[0].performance.fps
     height, width = backdrop.shape[:2]
     full = Box(0, 0, width, height)
     under = backdrop.copy()
-    under[at.y:at.y + at.h, at.x:at.x + at.w] = rig.base
-    anchor_rects = [Box(x + at.x, y + at.y, w, h) for x, y, w, h in rig.dirty_rects()]
+    for seat in seats:
+        under[seat.at.y:seat.at.bottom, seat.at.x:seat.at.right] = seat.rig.base
+    anchor_rects = [Box(x + seat.at.x, y + seat.at.y, w, h) for seat in seats for x, y, w, h in seat.rig.dirty_rects()]
 
     order = itertools.count()
     timed = heapq.merge(sorted(((layer.start, next(order), layer) for layer in layers), key=lambda e: e[:2]),
@@ -54,7 +65,7 @@ def compose_frames(backdrop: np.ndarray, rig: Rig, at: Box, performance: Perform
     frame = under.copy()
     still_set: tuple[int, ...] | None = None
     previous: list[Box] = []
-    for i in range(len(performance)):
+    for i in range(len(seats[0].performance)):
         t = i / fps
         while upcoming is not None and upcoming[0] <= t:
             active.append(upcoming[2])
@@ -71,23 +82,24 @@ def compose_frames(backdrop: np.ndarray, rig: Rig, at: Box, performance: Perform
         for rect in previous:  # what moved last frame goes back to the still picture first
             frame[rect.y:rect.bottom, rect.x:rect.right] = still[rect.y:rect.bottom, rect.x:rect.right]
         dirty = anchor_rects + [layer.box for layer in active if layer.moving(t)]
-        patches = list(rig.patches(performance.pose(i)))
+        patches = [(x + seat.at.x, y + seat.at.y, pixels) for seat in seats
+                   for x, y, pixels in seat.rig.patches(seat.performance.pose(i))]
         for rect in dirty:
             rect = intersect(rect, full)
             if rect is not None:
-                _redraw(frame, rect, t, under, patches, at, active)
+                _redraw(frame, rect, t, under, patches, active)
         previous = [r for r in dirty if intersect(r, full) is not None]
         yield frame
 
 
-def _redraw(frame: np.ndarray, rect: Box, t: float, under: np.ndarray, patches, at: Box, active: list[Layer]) -> None:
+def _redraw(frame: np.ndarray, rect: Box, t: float, under: np.ndarray, patches, active: list[Layer]) -> None:
     """Draw ``rect`` of the frame from scratch: anchor, then the visible layers over it in z order."""
     covering = [k for k, layer in enumerate(active) if (s := layer.solid(t)) is not None and contains(s, rect)]
     first = covering[-1] if covering else 0
     if not covering:
         frame[rect.y:rect.bottom, rect.x:rect.right] = under[rect.y:rect.bottom, rect.x:rect.right]
-        for x, y, pixels in patches:
-            paste(frame, pixels, x + at.x, y + at.y, rect)
+        for x, y, pixels in patches:  # frame coordinates
+            paste(frame, pixels, x, y, rect)
     for layer in active[first:]:
         if intersect(layer.box, rect) is not None:
             layer.draw(frame, t, rect)

@@ -59,10 +59,12 @@ class Plan:
         }
 
 
-def plan_story(story: Script, speech: Speech, look: Look, fps: int, lead_in: float, lead_out: float) -> Plan:
-    """The clip's timing and its graphics schedule, from the script's cues and the speech's timeline."""
+def plan_story(story: Script, speech: Speech, look: Look, fps: int, lead_in: float, lead_out: float,
+               turns: tuple = ()) -> Plan:
+    """The clip's timing and its graphics schedule, from the script's cues and the speech's timeline
+    (``turns``: at a two-anchor desk, who speaks when; each speaker's lower third comes as they first speak)."""
     timing = _timing(story, speech, look, fps, lead_in, lead_out)
-    return Plan(timing, *_schedule(story, timing, look))
+    return Plan(timing, *_schedule(story, timing, look, turns))
 
 
 def _timing(story: Script, speech: Speech, look: Look, fps: int, lead_in: float, lead_out: float) -> Timing:
@@ -118,14 +120,18 @@ def paragraph_spans(timeline: Timeline, paragraphs: list[str], preamble: str | l
     return out
 
 
-def _schedule(story: Script, timing: Timing, look: Look):
+def _schedule(story: Script, timing: Timing, look: Look, turns: tuple = ()):
     """When each lower third, ticker text and B-roll shows, from the script's cues."""
     style = look.template.lower_third
     show_until = timing.outro_at
     lower = []
     if story.lower_third is not None:
         lower.append((timing.intro + style.start, story.lower_third, style.seconds))
-    elif story.question is not None:  # a 问政 reply: the department that answers, from the first word
+    for k, speaker in enumerate(story.speakers):  # a desk: each anchor's name as they first speak
+        first = next((t for t in turns if t.speaker == k), None)
+        if first is not None:
+            lower.append((timing.speech_at + first.start, LowerThird(speaker.name, speaker.title), style.seconds))
+    if story.question is not None and story.lower_third is None:  # a 问政 reply: the department that answers
         answering = LowerThird(story.question.department, f"答复 · {story.question.status}" if story.language == "zh"
                                else "replies")
         lower.append((timing.speech_at, answering, style.seconds))

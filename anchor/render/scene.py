@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -18,7 +18,7 @@ from ..avatar import AvatarPack, Rig
 from ..errors import InputError
 from ..graphics import (
     Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, Z_TICKER,
-    ImageBRoll, Layer, Layout, Look, LowerThirdLayer, Sprite, SpriteLayer, Stinger, TickerLayer, VideoBRoll,
+    Box, ImageBRoll, Layer, Layout, Look, LowerThirdLayer, Sprite, SpriteLayer, Stinger, TickerLayer, VideoBRoll,
     ai_label_sprite, blend, brand_sprite, corner_mark_sprite, cover_image, desk_sprite, flash_card, headline_sprite,
     lower_third_sprite, pip_frame, question_card, studio_background, subtitle_sprite, ticker_art, title_card,
     urgent_band_sprite, video_duration,
@@ -29,11 +29,11 @@ from .plan import Plan
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
 
-def studio_set(layout: Layout, look: Look, avatar: AvatarPack) -> tuple[np.ndarray, Rig]:
-    """The studio backdrop for ``layout``, and the anchor prepared over its anchor area."""
+def studio_set(layout: Layout, look: Look, avatars: Sequence[AvatarPack]) -> tuple[np.ndarray, list[tuple[Rig, Box]]]:
+    """The studio backdrop for ``layout``, and each anchor prepared over its seat (one, or two at a desk)."""
     backdrop = studio_background(layout, look)
-    box = layout.avatar
-    return backdrop, avatar.rig(np.ascontiguousarray(backdrop[box.y:box.bottom, box.x:box.right]))
+    return backdrop, [(avatar.rig(np.ascontiguousarray(backdrop[box.y:box.bottom, box.x:box.right])), box)
+                      for avatar, box in zip(avatars, layout.seats(len(avatars)))]
 
 
 def scene_layers(story: Script, layout: Layout, look: Look, plan: Plan) -> list[Layer]:
@@ -98,11 +98,12 @@ def _stingers(story: Script, layout: Layout, look: Look, plan: Plan) -> list:
     return out
 
 
-def cover_frame(backdrop: np.ndarray, rig: Rig, layout: Layout, look: Look, story: Script) -> np.ndarray:
-    """The clip's cover picture: the anchor at rest in the studio, branded, with the headline large."""
+def cover_frame(backdrop: np.ndarray, rigs: Sequence[tuple[Rig, Box]], layout: Layout, look: Look,
+                story: Script) -> np.ndarray:
+    """The clip's cover picture: the anchors at rest in the studio, branded, with the headline large."""
     frame = backdrop.copy()
-    box = layout.avatar
-    frame[box.y:box.y + box.h, box.x:box.x + box.w] = rig.base
+    for rig, box in rigs:
+        frame[box.y:box.y + box.h, box.x:box.x + box.w] = rig.base
     for sprite in (desk_sprite(layout, look), brand_sprite(layout, look), corner_mark_sprite(layout, look)):
         if sprite is not None:
             blend(frame, sprite)

@@ -8,9 +8,9 @@
 - ``stories``: one script per ``## `` story (:func:`split_stories`).
 """
 
-from .model import FORMATS, LANGUAGES, STATUSES, BRoll, LowerThird, Music, Question, Script, ScriptCue
+from .model import FORMATS, LANGUAGES, STATUSES, BRoll, LowerThird, Music, Question, Script, ScriptCue, Speaker
 from .parse import detect_language, load_script, parse_script
 from .stories import split_stories
 
-__all__ = ["BRoll", "FORMATS", "LANGUAGES", "LowerThird", "Music", "Question", "STATUSES", "Script", "ScriptCue",
+__all__ = ["BRoll", "FORMATS", "LANGUAGES", "LowerThird", "Music", "Question", "STATUSES", "Script", "ScriptCue", "Speaker",
            "detect_language", "load_script", "parse_script", "split_stories"]

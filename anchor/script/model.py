@@ -34,6 +34,16 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Speaker:
+    """One of the two anchors at a desk: the name marked in the script (【融融】) and what reads as them."""
+
+    name: str
+    voice: str | None = None  # a voice preset; None: the built-in pair's
+    avatar: str | None = None  # an avatar pack; None: the built-in pair's
+    title: str = ""  # under their name on the lower third
+
+
+@dataclass(frozen=True)
 class LowerThird:
     name: str
     title: str = ""
@@ -87,6 +97,8 @@ class Script:
     recording: Path | None = None  # a producer's own reading of the body (WAV/MP3), used instead of a voice
     read_title: bool | None = None  # the anchor reads the headline before the body; None: the station's default
     question: Question | None = None  # a 问政 reply: the citizen's question it answers
+    speakers: tuple[Speaker, ...] = ()  # a two-anchor desk: who speaks, in seat order (none: one anchor)
+    turns: tuple[int, ...] = ()  # with speakers: the speaker of each paragraph (an index into speakers)
 
     def preamble(self) -> list[str]:
         """What is read before the body, each a paragraph of its own: the headline (``read_title``), then a

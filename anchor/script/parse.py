@@ -12,9 +12,10 @@ import yaml
 from ..errors import ScriptError
 from .cues import _CUE_LINE, _clean, _inline_cues, _listed_cues, _lower_third
 from .model import FORMATS, LANGUAGES, STATUSES, Music, Question, Script
+from .speakers import speaker_turns
 
 _FIELDS = {"title", "language", "voice", "avatar", "lower_third", "body", "template", "ticker", "music", "cues",
-           "recording", "read_title", "question", "department", "status", "read_question"}
+           "recording", "read_title", "question", "department", "status", "read_question", "speakers"}
 
 
 def load_script(path: str | Path) -> Script:
@@ -46,6 +47,7 @@ def parse_script(text: str, fmt: str = ".txt", stem: str = "script", base_dir: s
         raise ScriptError(f"稿件含有未知字段：{names}", f"unknown field(s) in script: {names}")
     title = _clean(str(fields.get("title") or ""))
     body, inline_cues, stories = _inline_cues(_clean(str(fields.get("body") or "")), base_dir)
+    body, speakers, turns = speaker_turns(body, fields.get("speakers"))
     if not body:
         raise ScriptError("稿件正文为空，请填写要播报的内容", "the script has no body text to read")
     if not title:
@@ -72,6 +74,8 @@ def parse_script(text: str, fmt: str = ".txt", stem: str = "script", base_dir: s
         recording=_recording(fields.get("recording"), base_dir),
         read_title=_flag(fields.get("read_title"), "read_title"),
         question=_question(fields),
+        speakers=speakers,
+        turns=turns,
     )
 
 

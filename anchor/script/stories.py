@@ -27,7 +27,9 @@ def split_stories(script: Script) -> list[Script]:
         if last <= first:
             raise ScriptError(f"稿件中的小标题“{title}”下面没有正文", f"the story heading {title!r} has no body text")
         cues = tuple(replace(c, paragraph=c.paragraph - first) for c in script.cues if first <= c.paragraph < last)
+        turns = script.turns[first:last] if script.turns else ()
         stories.append(replace(script, title=title, body="\n\n".join(paragraphs[first:last]), cues=cues, stories=(),
+                               turns=turns,
                                stem=f"{script.stem}-{k + 1:02d}",
                                lower_third=script.lower_third if k == 0 else None))
     return stories

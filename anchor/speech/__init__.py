@@ -12,6 +12,8 @@ Modules:
 * ``shaping`` - the audio of one engine call: pauses made the right length, onsets and decays trimmed;
 * ``store`` - :class:`Speech`, the stage's result, and the speech cache on disk;
 * ``synthesis`` - :func:`synthesize`: phrases spoken sentence by sentence, fallback voices, the cache (overview there);
+* ``timbre`` - a second speaker made from a voice (WORLD re-synthesis, a preset's ``shift``);
+* ``dialogue`` - two anchors at a desk: each speaker's turns in their own voice, joined (:func:`synthesize_turns`);
 * ``timeline`` - the timing hand-off (tokens, phrases, phones, visemes) read by subtitles, lip-sync and metadata;
 * ``visemes`` - mouth shapes from what is spoken, for lip-sync.
 
@@ -20,11 +22,13 @@ it and returns a :class:`Speech`, :func:`voices_table` lists the presets with th
 """
 
 from .catalog import voices_table
+from .dialogue import PAIR_VOICES, Turn, pair_voice, speaker_timeline, synthesize_turns
 from .store import Speech
 from .synthesis import synthesize
 from .timeline import VISEMES, Phrase, Timeline, Viseme
 from .voices import list_voices, load_voice, voices_dir
 from .words import jieba_words, script_words, segment
 
-__all__ = ["Phrase", "Speech", "Timeline", "VISEMES", "Viseme", "jieba_words", "list_voices", "load_voice",
-           "script_words", "segment", "synthesize", "voices_dir", "voices_table"]
+__all__ = ["PAIR_VOICES", "Phrase", "Speech", "Timeline", "Turn", "VISEMES", "Viseme", "jieba_words", "list_voices",
+           "load_voice", "pair_voice", "script_words", "segment", "speaker_timeline", "synthesize", "synthesize_turns",
+           "voices_dir", "voices_table"]

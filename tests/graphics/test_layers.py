@@ -14,7 +14,7 @@ from anchor.graphics import (
 )
 from anchor.graphics.station import Station
 from anchor.graphics.template import Look, load_template
-from anchor.render import compose_frames
+from anchor.render import Seat, compose_frames
 
 FPS = 25
 LAYOUT = layout_for(1080, 1080)
@@ -91,7 +91,7 @@ def test_dirty_rectangles_match_a_full_redraw(look, video):
     performance = _performance(n)
     subtitles = [SpriteLayer(subtitle_sprite(Cue(0.3 * k, 0.3 * k + 0.3, (f"第{k}句字幕",)), LAYOUT, look), 60)
                  for k in range(8)]
-    frames = compose_frames(backdrop, rig, at, performance, _layers(look, video), iter(subtitles))
+    frames = compose_frames(backdrop, [Seat(rig, at, performance)], _layers(look, video), iter(subtitles))
     reference_layers = _layers(look, video) + subtitles
     checked = 0
     for i, frame in enumerate(frames):

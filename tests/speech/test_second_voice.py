@@ -16,27 +16,9 @@ from anchor.audio import measure_loudness
 from anchor.export.syncheck import measure_sync
 from anchor.script import Script
 from anchor.speech import load_voice, synthesize
+from conftest import median_f0
 
 TEXT = "从今天起，县图书馆每天开放到晚上九点。全县已有两千多名读者办理了借书证。"
-
-
-def median_f0(x: np.ndarray, rate: int, fmin: float = 60.0, fmax: float = 400.0) -> float:
-    """Median F0 in Hz over clearly voiced 40 ms frames (normalised autocorrelation peak above 0.75)."""
-    x = np.asarray(x, np.float64)
-    n, hop, lo, hi = int(0.04 * rate), int(0.01 * rate), int(rate / fmax), int(rate / fmin)
-    loud = 0.3 * np.sqrt(np.mean(x ** 2))
-    found = []
-    for a in range(0, len(x) - n - hi, hop):
-        frame = x[a:a + n + hi] - x[a:a + n + hi].mean()
-        head = frame[:n]
-        if np.sqrt(np.mean(head ** 2)) < loud:
-            continue
-        lags = np.lib.stride_tricks.sliding_window_view(frame, n)[lo:hi]
-        r = lags @ head / (np.linalg.norm(lags, axis=1) * np.linalg.norm(head) + 1e-12)
-        if r.max() > 0.75:
-            found.append(rate / (lo + int(np.argmax(r))))
-    assert len(found) > 50, "too few voiced frames to estimate F0"
-    return float(np.median(found))
 
 
 @pytest.fixture(scope="module")

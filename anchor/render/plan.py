@@ -50,7 +50,7 @@ class Plan:
         return {
             "segments": {"intro": [0.0, round(t.intro, 3)], "anchor": [round(t.intro, 3), round(t.outro_at, 3)],
                          "speech": [round(t.speech_at, 3), round(t.speech_end, 3)],
-                         "outro": [round(t.outro_at, 3), round(t.duration, 3)]},
+                         "outro": [round(min(t.outro_at, t.duration), 3), round(t.duration, 3)]},
             "lower_thirds": [{"name": lt.name, "title": lt.title, "start": round(s, 3), "end": round(e, 3)}
                              for lt, s, e in self.lower_thirds],
             "ticker": [{"text": text, "start": round(s, 3), "end": round(e, 3)} for text, s, e in self.tickers],

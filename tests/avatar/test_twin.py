@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import skimage.data
 
-from anchor.audio import ffmpeg_exe
+from anchor.audio import decode_audio, ffmpeg_exe, measure_file_loudness
 from anchor.avatar import add_twin_avatar, consent_request, load_avatar, perform
 from anchor.avatar.twin.evaluate import leave_one_out, record_reading
 from anchor.avatar.twin.rig import TwinRig
@@ -110,6 +110,24 @@ def test_twin_reads_a_new_script_in_sync_in_every_aspect(twin_clip):
         report = measure_sync(twin_clip / f"news.{aspect}.mp4")
         assert abs(report.best_lag) <= 1 and report.clear, (aspect, report)
         assert report.frames_with_face > 0.5 * report.frames, report  # the intro card shows no face
+
+
+def test_twin_clip_sound_is_mastered_like_any_clip(twin_clip):
+    """The twin changes the picture only: the clip's sound is at the platform loudness, unclipped, unbroken."""
+    info = json.loads((twin_clip / "news.json").read_text(encoding="utf-8"))
+    for aspect in ("9x16", "16x9"):
+        lufs, peak = measure_file_loudness(twin_clip / f"news.{aspect}.mp4")
+        assert lufs == pytest.approx(-14.0, abs=0.5) and peak <= -0.5, (aspect, lufs, peak)
+    samples, rate = decode_audio(twin_clip / "news.9x16.mp4")
+    start, end = info["segments"]["speech"]
+    speech = samples[int(start * rate):int(end * rate)]
+    hop = rate // 100
+    level = 20 * np.log10(np.sqrt((speech[:len(speech) // hop * hop].reshape(-1, hop) ** 2).mean(axis=1)) + 1e-9)
+    quiet, longest = 0, 0
+    for value in level:  # no dropout longer than a paragraph's pause inside the speech
+        quiet = quiet + 1 if value < -50 else 0
+        longest = max(longest, quiet)
+    assert longest < 120, longest
 
 
 def test_twin_mouth_closes_for_b_p_m_and_rests_in_pauses(twin_root):

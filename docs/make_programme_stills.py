@@ -1,6 +1,8 @@
 """Regenerate the README's programme-format stills: the desk, the flash and the 问政 card, from real renders.
 
 - ``docs/stills/desk.jpg``: ``scripts/desk-zh.md`` at 9:16 (while 融融 speaks, then 津津), 16:9 and 1:1;
+- ``docs/stills/desk-cut.jpg``: the same with the ``desk-cut`` template at 9:16: 融融, the frames either side
+  of the cut to 津津, 津津;
 - ``docs/stills/flash.jpg``: ``scripts/flash.md --flash``: the sting, the anchor, the last frame;
 - ``docs/stills/wenzheng.jpg``: ``scripts/wenzheng-reply.md``: the question card at 9:16 and 16:9.
 
@@ -42,6 +44,11 @@ def main() -> None:
         square = Image.fromarray(read_frames(desk.videos["1:1"], times[1:])[0])
         sheet([*tall, wide, square], 540).save(STILLS / "desk.jpg", quality=88)
 
+        (cut,) = render(ROOT / "scripts" / "desk-zh.md", tmp, RenderOptions(template="desk-cut"))
+        at = cut.info["shots"]["9:16"][1]["start"]
+        frames = read_frames(cut.video, [times[0], at - 0.04, at + 0.04, times[1]])
+        sheet([Image.fromarray(f) for f in frames], 540).save(STILLS / "desk-cut.jpg", quality=88)
+
         (flash,) = render(ROOT / "scripts" / "flash.md", tmp, flash_options(RenderOptions()))
         sting = flash.info["segments"]["intro"][1]
         frames = read_frames(flash.video, [sting / 3, sting + 1.0, flash.info["duration"] - 0.1])
@@ -51,7 +58,8 @@ def main() -> None:
         at = reply.info["segments"]["intro"][1] / 2
         cards = [Image.fromarray(read_frames(reply.videos[a], [at])[0]) for a in ("9:16", "16:9")]
         sheet(cards, 720).save(STILLS / "wenzheng.jpg", quality=88)
-        print(json.dumps({"desk_speakers": desk.info["speakers"], "flash_segments": flash.info["segments"],
+        print(json.dumps({"desk_speakers": desk.info["speakers"], "desk_cut_shots": cut.info["shots"],
+                          "flash_segments": flash.info["segments"],
                           "wenzheng_segments": reply.info["segments"]}, ensure_ascii=False, indent=1))
 
 

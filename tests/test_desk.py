@@ -4,6 +4,7 @@ speaks.  A two-speaker script that names no voices or avatars gets the built-in 
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -123,3 +124,31 @@ def _mouth_open(seat: np.ndarray) -> bool:
     ys, xs = np.nonzero(top.min(axis=-1) > 230)
     face = top[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     return _share(face, MOUTH, 24) > 0.001
+
+
+def test_a_template_that_cuts_films_the_one_speaking_in_9x16(tmp_path):
+    """desk: {vertical: cut} (the shipped desk-cut template): in 9:16 the one speaking fills the anchor's place,
+    cutting in the pause between turns; the JSON gives the shots; the cover opens on the first speaker."""
+    (tmp_path / "cut.md").write_text(SCRIPT.replace("speakers:", "template: desk-cut\nspeakers:"), encoding="utf-8")
+    result = run_anchor("render", tmp_path / "cut.md", "--out", tmp_path / "out", "--aspect", "9:16", "--quiet")
+    assert result.returncode == 0, result.stderr
+    clip = json.loads(result.stdout.strip().splitlines()[-1])["clips"][0]
+    info = json.loads(open(clip["metadata"], encoding="utf-8").read())
+    shots = info["shots"]["9:16"]
+    assert [s["speaker"] for s in shots] == ["融融", "津津", "融融"] and shots[0]["start"] == 0
+    cues = info["cues"]
+    for before, after in zip(cues, cues[1:]):  # each cut falls in the pause where the speaker changes
+        if before["speaker"] != after["speaker"]:
+            assert any(before["end"] - 0.05 <= s["start"] <= after["start"] + 0.05 for s in shots), (before, after)
+    box = layout_for(1080, 1920).avatar
+    talking = {"融融": [], "津津": []}
+    for cue in cues:
+        times = np.linspace(cue["start"] + 0.2, cue["end"] - 0.2, 5).tolist()
+        own, other = (NAVY, GREEN) if cue["speaker"] == "融融" else (GREEN, NAVY)
+        frames = [f[box.y:box.bottom, box.x:box.right] for f in read_frames(clip["videos"]["9:16"], times)]
+        # within 12 levels: the backdrop's blue is within 30 of the navy blazer
+        assert all(_share(f, own, 12) > 0.1 and _share(f, other, 12) < 0.001 for f in frames), cue["text"]
+        talking[cue["speaker"]] += [_mouth_open(f) for f in frames]
+    assert all(np.mean(opened) > 0.4 for opened in talking.values()), talking  # and the one in the picture talks
+    cover = cv2.cvtColor(cv2.imread(clip["covers"]["9:16"]), cv2.COLOR_BGR2RGB)
+    assert _share(cover, NAVY, 12) > 0.005 and _share(cover, GREEN, 12) < 0.001

@@ -63,10 +63,11 @@ class Layout:
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
 
-    def seats(self, n: int) -> list[Box]:
-        """The anchors' areas: the one anchor's, or two side by side (a desk in 16:9 and 1:1, a two-shot in 9:16)."""
-        if n <= 1:
-            return [self.avatar]
+    def seats(self, n: int, cut: bool = False) -> list[Box]:
+        """The anchors' areas: the one anchor's, or two side by side (a desk in 16:9 and 1:1, a two-shot in 9:16);
+        ``cut``: each in the one anchor's place, shown one at a time."""
+        if n <= 1 or cut:
+            return [self.avatar] * max(n, 1)
         if self.orientation == "vertical":
             w, h = self.width // 2, 760
             y = self.avatar.bottom - h

@@ -90,6 +90,14 @@ class UrgentStyle(_Style):
     label_text: Colour = "#1c1e26"
 
 
+class DeskStyle(_Style):
+    """Two anchors (双主播): how the vertical frame shows them. two-shot: both side by side all the time;
+    cut: the one speaking alone in the anchor's place, cutting in the pause between turns (16:9 and 1:1 always
+    seat both at the desk)."""
+
+    vertical: Literal["two-shot", "cut"] = "two-shot"
+
+
 class AILabelStyle(_Style):
     panel: Colour = "#0c0e16"
     text: Colour = "#ffffff"
@@ -108,6 +116,7 @@ class Template(_Style):
     intro: StingerStyle = StingerStyle(seconds=2.0)
     outro: StingerStyle = StingerStyle(seconds=1.6)
     urgent: UrgentStyle | None = None  # a breaking-news flash: the urgent band under the anchor
+    desk: DeskStyle = DeskStyle()
     folder: Path = Path(".")  # where relative paths (stinger videos) are resolved
 
 
@@ -143,11 +152,34 @@ def load_template(name: str | None = None) -> Template:
     if not path.is_file():
         known = ", ".join(p.stem for p in sorted(TEMPLATES_DIR.glob("*.yaml")))
         raise InputError(f"找不到画面模板 {name!r}（可用：{known}）", f"unknown graphics template {name!r} (available: {known})")
-    data = read_mapping(path, InputError, "画面模板", "template")
-    data.setdefault("name", path.stem)
+    data = _extended(read_mapping(path, InputError, "画面模板", "template"), path)
+    data["name"] = data.get("name") or path.stem
     template = validated(Template, {**data, "folder": path.parent}, path, InputError, "画面模板", "template")
     _check_colours(template, path)
     return template
+
+
+def _extended(data: dict, path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """``extends: news`` (a shipped template's name or a YAML path beside this one): that template's
+    settings with this file's over them, element by element, so a variant states only what differs."""
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if str(parent).endswith((".yaml", ".yml")):
+        base = path.parent / Path(parent).expanduser()  # an absolute path stays itself
+    else:
+        base = TEMPLATES_DIR / f"{parent}.yaml"
+    if not base.is_file():
+        raise InputError(f"画面模板 {path.name} 的 extends: 找不到模板 {parent!r}",
+                         f"template {path.name}: extends: unknown template {parent!r}")
+    if base.resolve() in seen:
+        raise InputError(f"画面模板 {path.name} 的 extends: 形成循环", f"template {path.name}: extends: goes in a circle")
+    merged = _extended(read_mapping(base, InputError, "画面模板", "template"), base, (*seen, base.resolve()))
+    merged.pop("name", None)
+    for key, value in data.items():
+        merged[key] = {**merged[key], **value} if isinstance(value, dict) and isinstance(merged.get(key), dict) \
+            else value
+    return merged
 
 
 def load_look(template: str | None, station: Station) -> Look:

@@ -28,8 +28,8 @@ from ..export import (
 )
 from ..graphics import Look, aspect_size, build_cues, layout_for, load_look, load_station
 from ..render import (
-    Seat, check_broll, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speech_track,
-    stinger_seconds, studio_set, subtitle_layers,
+    Seat, check_broll, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speaker_shots,
+    speech_track, stinger_seconds, studio_set, subtitle_layers,
 )
 from ..script import Script, load_script, split_stories
 from ..speech import script_words
@@ -107,11 +107,14 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
     # lazily (TensorFlow, mediapipe, scikit-image), and concurrent first imports can deadlock.
     speech, turns = speak(story, cast, lambda f: report("speech", f))
     report("avatar", 0.0)
-    sets = {aspect: studio_set(layout, look, cast.avatars) for aspect, layout in layouts.items()}
+    cutting = {aspect for aspect, layout in layouts.items()  # a desk the template films one anchor at a time
+               if cast.desk and layout.orientation == "vertical" and look.template.desk.vertical == "cut"}
+    sets = {aspect: studio_set(layout, look, cast.avatars, aspect in cutting) for aspect, layout in layouts.items()}
     fps = next(iter(job.exports.values())).fps
     plan = plan_story(story, speech, look, fps, job.options.lead_in, job.options.lead_out, turns)
     timing = plan.timing
     timeline = speech.timeline.shifted(timing.speech_at)
+    shots = speaker_shots(turns, timing.speech_at) if cutting else ()
     track = speech_track(speech.samples, timing, AUDIO_RATE)
     mix = clip_mix(track, look, timing, job.music[k], story.music.volume_db if story.music else 0.0, AUDIO_RATE)
     seed = int(hashlib.sha256(story.body.encode()).hexdigest()[:8], 16)
@@ -142,14 +145,16 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         with ClipWriter(videos[aspect], job.exports[aspect], mix, AUDIO_RATE, metadata,
                         n_frames=timing.n_frames) as writer:
             frames = compose_frames(backdrop, [Seat(r, b, a) for (r, b), a in zip(rigs, acts)], layers,
-                                    subtitle_layers(cues, layout, look, story.language))
+                                    subtitle_layers(cues, layout, look, story.language),
+                                    shots if aspect in cutting else ())
             for i, frame in enumerate(frames):
                 writer.write(frame)
                 if i % fps == 0:
                     report("render", (n + i / timing.n_frames) / len(layouts))
         for layer in layers:
             getattr(layer, "close", lambda: None)()  # video decoders
-        covers[aspect] = write_cover(staging / f"{name}.cover.jpg", cover_frame(backdrop, rigs, layout, look, story))
+        shown = rigs[:1] if aspect in cutting else rigs  # a desk that cuts opens on its first speaker
+        covers[aspect] = write_cover(staging / f"{name}.cover.jpg", cover_frame(backdrop, shown, layout, look, story))
         if job.platform is not None:
             warnings += job.platform.limits_warnings(timing.duration, videos[aspect].stat().st_size / 1e6, aspect)
     report("render", 1.0)
@@ -166,6 +171,8 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         "anchor": anchors[0], **({"speakers": [{"name": name, "voice": v.name, "avatar": a.id, "anchor": r}
                                                 for name, v, a, r in zip(cast.names, cast.voices, cast.avatars,
                                                                          anchors)]} if cast.desk else {}),
+        **({"shots": {a: [{"start": s.start, "speaker": cast.names[s.seats[0]]} for s in shots]
+                      for a in sorted(cutting)}} if cutting else {}),
         "preset": job.platform.name if job.platform else None,
         "aspects": {a: {"resolution": list(aspect_size(a)), "video": videos[a].name, "cover": covers[a].name,
                         "aigc": labels[a]} for a in videos},

@@ -40,33 +40,46 @@ class Seat:
     performance: Performance
 
 
+@dataclass(frozen=True)
+class Shot:
+    """From ``start`` (seconds) on, which seats are in the picture: a desk cutting to the one who speaks."""
+
+    start: float
+    seats: tuple[int, ...]
+
+
 def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable[Layer],
-                   later: Iterable[Layer] = ()) -> Iterator[np.ndarray]:
+                   later: Iterable[Layer] = (), shots: Sequence[Shot] = ()) -> Iterator[np.ndarray]:
     """Yield every frame of the clip as an HxWx3 uint8 RGB array, with one anchor or two (a desk).
 
     ``layers`` may come in any order; ``later`` must be sorted by start time and is
-    consumed only as the clip reaches each layer.  The same buffer is yielded each
+    consumed only as the clip reaches each layer.  ``shots`` (sorted by start) cut between
+    seats (the first holds from the first frame); without them every seat is in every frame.  The same buffer is yielded each
     time: consume (encode) it before asking for the next frame.
     """
     fps = seats[0].performance.fps
     height, width = backdrop.shape[:2]
     full = Box(0, 0, width, height)
-    under = backdrop.copy()
-    for seat in seats:
-        under[seat.at.y:seat.at.bottom, seat.at.x:seat.at.right] = seat.rig.base
-    anchor_rects = [Box(x + seat.at.x, y + seat.at.y, w, h) for seat in seats for x, y, w, h in seat.rig.dirty_rects()]
+    shots = list(shots) or [Shot(0.0, tuple(range(len(seats))))]
+    shot = -1
 
     order = itertools.count()
     timed = heapq.merge(sorted(((layer.start, next(order), layer) for layer in layers), key=lambda e: e[:2]),
                         ((layer.start, next(order), layer) for layer in later), key=lambda e: e[:2])
     upcoming = next(timed, None)
     active: list[Layer] = []
-    still = under.copy()
-    frame = under.copy()
+    still = backdrop.copy()
+    frame = backdrop.copy()
     still_set: tuple[int, ...] | None = None
     previous: list[Box] = []
     for i in range(len(seats[0].performance)):
         t = i / fps
+        if shot < 0 or (shot + 1 < len(shots) and shots[shot + 1].start <= t):  # a cut: another studio picture under everything
+            shot += 1
+            visible = [seats[k] for k in shots[shot].seats]
+            under = _under(backdrop, visible)
+            anchor_rects = [Box(x + s.at.x, y + s.at.y, w, h) for s in visible for x, y, w, h in s.rig.dirty_rects()]
+            still_set = None
         while upcoming is not None and upcoming[0] <= t:
             active.append(upcoming[2])
             upcoming = next(timed, None)
@@ -82,7 +95,7 @@ def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable
         for rect in previous:  # what moved last frame goes back to the still picture first
             frame[rect.y:rect.bottom, rect.x:rect.right] = still[rect.y:rect.bottom, rect.x:rect.right]
         dirty = anchor_rects + [layer.box for layer in active if layer.moving(t)]
-        patches = [(x + seat.at.x, y + seat.at.y, pixels) for seat in seats
+        patches = [(x + seat.at.x, y + seat.at.y, pixels) for seat in visible
                    for x, y, pixels in seat.rig.patches(seat.performance.pose(i))]
         for rect in dirty:
             rect = intersect(rect, full)
@@ -90,6 +103,14 @@ def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable
                 _redraw(frame, rect, t, under, patches, active)
         previous = [r for r in dirty if intersect(r, full) is not None]
         yield frame
+
+
+def _under(backdrop: np.ndarray, seats: Sequence[Seat]) -> np.ndarray:
+    """The studio with these anchors at rest: what every frame of a shot is drawn over."""
+    under = backdrop.copy()
+    for seat in seats:
+        under[seat.at.y:seat.at.bottom, seat.at.x:seat.at.right] = seat.rig.base
+    return under
 
 
 def _redraw(frame: np.ndarray, rect: Box, t: float, under: np.ndarray, patches, active: list[Layer]) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from ..graphics import Look, question_seconds, video_duration
 from ..script import LowerThird, Script
 from ..speech import Speech, Timeline
+from .compose import Shot
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,16 @@ class Plan:
             "broll": [{"file": str(b.path), "mode": b.mode, "start": round(s, 3), "end": round(e, 3)}
                       for b, s, e in self.brolls],
         }
+
+
+def speaker_shots(turns: tuple, speech_at: float) -> tuple[Shot, ...]:
+    """A desk cutting to the one who speaks: the first speaker from the first frame, then each new speaker
+    from the middle of the pause before their turn (``turns`` on the speech's clock)."""
+    shots = [Shot(0.0, (turns[0].speaker,))]
+    for before, turn in zip(turns, turns[1:]):
+        if turn.speaker != shots[-1].seats[0]:
+            shots.append(Shot(round(speech_at + (before.end + turn.start) / 2, 3), (turn.speaker,)))
+    return tuple(shots)
 
 
 def plan_story(story: Script, speech: Speech, look: Look, fps: int, lead_in: float, lead_out: float,

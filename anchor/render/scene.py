@@ -29,11 +29,13 @@ from .plan import Plan
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
 
-def studio_set(layout: Layout, look: Look, avatars: Sequence[AvatarPack]) -> tuple[np.ndarray, list[tuple[Rig, Box]]]:
-    """The studio backdrop for ``layout``, and each anchor prepared over its seat (one, or two at a desk)."""
+def studio_set(layout: Layout, look: Look, avatars: Sequence[AvatarPack],
+               cut: bool = False) -> tuple[np.ndarray, list[tuple[Rig, Box]]]:
+    """The studio backdrop for ``layout``, and each anchor prepared over its seat (one, or two at a desk;
+    ``cut``: both in the one anchor's place, for a desk that cuts between them)."""
     backdrop = studio_background(layout, look)
     return backdrop, [(avatar.rig(np.ascontiguousarray(backdrop[box.y:box.bottom, box.x:box.right])), box)
-                      for avatar, box in zip(avatars, layout.seats(len(avatars)))]
+                      for avatar, box in zip(avatars, layout.seats(len(avatars), cut))]
 
 
 def scene_layers(story: Script, layout: Layout, look: Look, plan: Plan) -> list[Layer]:

@@ -332,3 +332,21 @@ def test_blend_math_and_clipping():
     opaque = Sprite(np.full((2, 3, 3), 7, np.uint8), np.full((2, 3), 255, np.uint8), 0, 0)  # uint8 alpha accepted
     blend(frame, opaque)
     assert np.all(frame[0:2, 0:3] == 7)
+
+
+def test_a_template_extends_another_stating_only_what_differs(tmp_path):
+    cut = load_template("desk-cut")  # shipped: the news template with the vertical desk cutting
+    news = load_template("news")
+    assert cut.desk.vertical == "cut" and news.desk.vertical == "two-shot"
+    assert cut.headline == news.headline and cut.intro == news.intro and cut.name == "desk-cut"
+    own = tmp_path / "own.yaml"
+    own.write_text("extends: desk-cut\nticker: {speed: 8}\n", encoding="utf-8")
+    mine = load_template(str(own))
+    assert mine.desk.vertical == "cut" and mine.ticker.speed == 8 and mine.ticker.fill == news.ticker.fill
+    own.write_text("extends: no-such\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_template(str(own))
+    assert "找不到模板" in e.value.zh and "unknown template 'no-such'" in e.value.en
+    own.write_text("extends: own.yaml\n", encoding="utf-8")
+    with pytest.raises(InputError, match="circle"):
+        load_template(str(own))

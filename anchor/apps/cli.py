@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--voice", help="语音预设 / voice preset name (see voices/)")
     render.add_argument("--avatar", help="主播形象 / avatar pack name (see avatars/)")
     render.add_argument("--station", help="台标配置 / station.yaml path (brand kit)")
-    render.add_argument("--template", help="画面模板 / graphics template: news, service, or a YAML path")
+    render.add_argument("--template", help="画面模板 / graphics template: news, service, flash, wenzheng, desk-cut, "
+                        "or a YAML path")
     render.add_argument("--aspect", help="画面比例，可多个 / aspect ratios, comma separated: 9:16,16:9,1:1")
     render.add_argument("--preset", help="平台预设 / platform preset: douyin, kuaishou, channels, bilibili, broadcast")
     render.add_argument("--split", action="store_true", help="按 ## 小标题拆成多条 / one clip per '## ' story")

@@ -5,7 +5,8 @@ two stages of one rank never import each other; another stage is reached only
 through its ``__init__``, which names the stage's entry points):
 
     shared ground (errors, files, config, cache, audio, version)
-    < script < speech < graphics < avatar < render, export < pipeline < jobs < apps < anchor/__init__
+    < script < speech < graphics < avatar < render, export < pipeline < jobs < apps
+    < anchor/__init__ and anchor/client (the HTTP API's client, which needs none of the stages)
 
 The pipeline (``anchor/pipeline/``: clips, audio programmes, their options) only wires the
 stages, so each of its modules is held to a shorter length than a stage's.
@@ -71,7 +72,7 @@ def read_package(root: Path) -> dict[str, Module]:
 def place_of(name: str) -> str | None:
     """The stage a module belongs to: a stage's name, "shared", "pipeline", "public" (anchor/__init__), or None."""
     parts = name.split(".")
-    if len(parts) == 1:
+    if len(parts) == 1 or name == "anchor.client":
         return "public"
     if parts[1] in STAGES | {"pipeline"}:
         return parts[1]

@@ -16,6 +16,12 @@ on: 401, 404, 413, 422 (also for an anchor showing a real face without a valid c
 ``station.yaml`` sets ``allow_unconsented_faces: true``).  The API adds no anchors: a photo anchor is
 added with ``anchor avatar add``, a digital twin with ``anchor avatar add-twin``, or either in the studio,
 always with the presenter's consent; a render names any pack by its id.
+
+A job may carry a ``callback_url`` (default: ``station.yaml``'s): when it finishes or fails its result
+JSON (the job, its files with checksums and links, each clip's JSON) is POSTed there, signed with
+HMAC-SHA256 over the body (hex in ``X-Anchor-Signature``; the secret from ``--webhook-secret`` or
+``$ANCHOR_WEBHOOK_SECRET``), and retried with backoff; the job's ``callbacks`` list every attempt.
+:mod:`anchor.client` is a small Python client for newsroom scripts.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import json
 import secrets
 import typing
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -36,7 +41,7 @@ from ..jobs import STATES, Job
 from ..script import FORMATS
 from ..version import __version__
 from .intake import MAX_SCRIPT_BYTES, Upload, web_option_names
-from .service import RenderService
+from .service import RenderService, file_link
 
 PREFIX = "/api/v1"
 FILE_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".srt": "application/x-subrip", ".vtt": "text/vtt",
@@ -64,6 +69,9 @@ class JobRequest(BaseModel):
     format: Literal[".txt", ".md", ".yaml", ".yml", ".json"] = ".txt"
     name: str | None = Field(None, max_length=80, description="Output file stem (default: from the headline)")
     options: JobOptions = Field(default_factory=JobOptions)  # type: ignore[valid-type]
+    callback_url: str | None = Field(None, max_length=2000, description=(
+        "POSTed the job's result JSON when it finishes or fails, signed with HMAC-SHA256 (hex in "
+        "X-Anchor-Signature); default: station.yaml's callback_url"))
 
 
 class Artifact(BaseModel):
@@ -81,6 +89,21 @@ class JobError(BaseModel):
     en: str | None
 
 
+class CallbackAttempt(BaseModel):
+    attempt: int
+    at: float
+    status: int | None = Field(None, description="The receiver's HTTP status; None when it could not be reached")
+    error: str | None
+    seconds: float
+
+
+class Callback(BaseModel):
+    url: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: list[CallbackAttempt]
+    next_attempt: float | None
+
+
 class JobOut(BaseModel):
     id: str
     name: str
@@ -96,6 +119,8 @@ class JobOut(BaseModel):
     error: JobError | None
     warnings: list[str]
     artifacts: list[Artifact]
+    callback_url: str | None = None
+    callbacks: list[Callback] = Field(default_factory=list, description="Each delivery of the result, every attempt")
     url: str
 
 
@@ -150,9 +175,10 @@ def create_api(service: RenderService, api_key: str | None = None, auth: tuple[s
         return JobOut(id=job.id, name=job.name, state=job.state, stage=job.stage, progress=job.progress,
                       position=service.position(job.id), attempts=job.attempts, created=job.created,
                       started=job.started, finished=job.finished, duration=job.duration, error=error,
-                      warnings=job.warnings, url=base,
+                      warnings=job.warnings, url=base, callback_url=job.callback,
+                      callbacks=service.deliveries(job.id) if job.callback else [],
                       artifacts=[Artifact(name=a.path, role=a.role, aspect=a.aspect, bytes=a.bytes, sha256=a.sha256,
-                                          url=f"{base}/files/{quote(a.path)}") for a in job.artifacts])
+                                          url=file_link(job.id, a.path)) for a in job.artifacts])
 
     def found(job_id: str) -> Job:
         job = service.job(job_id)
@@ -172,7 +198,8 @@ def create_api(service: RenderService, api_key: str | None = None, auth: tuple[s
                              "script": {"type": "string", "description": "The script as text (instead of a file)"},
                              "format": {"type": "string", "enum": list(FORMATS)},
                              "name": {"type": "string", "maxLength": 80},
-                             "options": {"type": "string", "description": "JobOptions as a JSON object"}}}}}}})
+                             "options": {"type": "string", "description": "JobOptions as a JSON object"},
+                             "callback_url": {"type": "string", "maxLength": 2000}}}}}}})
     async def submit_job(request: Request) -> JobOut:
         """Queue a news script for rendering; returns the job (state ``queued``, with its place in the queue)."""
         size = int(request.headers.get("content-length") or 0)
@@ -259,33 +286,37 @@ def _submit_json(service: RenderService, body: bytes) -> Job:
         where = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'body'}: {err['msg']}" for err in e.errors())
         raise InputError(f"请求有误：{where}", f"invalid request: {where}") from None
     options = request.options.model_dump(exclude_none=True)
-    return service.submit_text(request.script, request.format, options, request.name, origin="api")
+    return service.submit_text(request.script, request.format, options, request.name, origin="api",
+                               callback_url=request.callback_url)
 
 
 async def _submit_form(service: RenderService, request: Request) -> Job:
     from starlette.datastructures import UploadFile
 
     try:
-        form = await request.form(max_files=1, max_fields=8)
+        form = await request.form(max_files=1, max_fields=9)
     except Exception as e:  # a malformed multipart body
         raise InputError(f"表单无法解析（{e}）", f"cannot read the form: {e}") from None
     try:
         options = _form_options(form.get("options"))
         name = form.get("name")
         name = name if isinstance(name, str) and name.strip() else None
+        callback = form.get("callback_url")
+        callback = callback if isinstance(callback, str) and callback.strip() else None
         upload = form.get("file")
         if isinstance(upload, UploadFile):
             data = await upload.read(MAX_SCRIPT_BYTES + 1)
             if len(data) > MAX_SCRIPT_BYTES:
                 raise InputError(f"稿件太大（上限 {MAX_SCRIPT_BYTES // 1024} KB）",
                                  f"the script is too large (limit {MAX_SCRIPT_BYTES // 1024} KB)")
-            return service.submit_upload(Upload(upload.filename or "script.txt", data), options, name, origin="api")
+            return service.submit_upload(Upload(upload.filename or "script.txt", data), options, name, origin="api",
+                                         callback_url=callback)
         script, fmt = form.get("script"), form.get("format") or ".txt"
         if not isinstance(script, str) or not script.strip():
             raise InputError("请上传稿件文件（file）或填写稿件（script）", "send a script file (file) or the script text (script)")
         if not isinstance(fmt, str) or fmt not in FORMATS:
             raise InputError(f"不支持的稿件格式（可用：{'/'.join(FORMATS)}）", f"unsupported format; use one of {', '.join(FORMATS)}")
-        return service.submit_text(script, fmt, options, name, origin="api")
+        return service.submit_text(script, fmt, options, name, origin="api", callback_url=callback)
     finally:
         await form.close()
 

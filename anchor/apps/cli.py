@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument("--threads", type=int, default=0, help="每个任务的编码线程数 / ffmpeg threads per job (0: cores / workers)")
     batch.add_argument("--max-attempts", type=int, default=3, help="每条稿件最多尝试次数 / tries per job before it stays failed")
     batch.add_argument("--poll", type=float, default=2.0, help="监视时每隔几秒查看一次 / seconds between looks at INBOX")
+    _webhook_arguments(batch, "每条稿件完成或失败后把结果 POST 到此地址 / POST each job's result here when it "
+                       "finishes or fails (default: station.yaml's callback_url)")
     batch.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar or table")
     batch.set_defaults(run=_batch)
     studio = commands.add_parser("studio", help="制作台网页和 HTTP API / the producer studio (web UI) and HTTP API")
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     studio.add_argument("--api-key", help="API 密钥（或 ANCHOR_API_KEY）/ key the HTTP API requires in X-API-Key")
     studio.add_argument("--workers", type=int, default=1, help="同时渲染数，>1 用 Dask / renders at a time (Dask when > 1)")
     studio.add_argument("--scheduler", help="Dask 集群地址 / address of a Dask scheduler")
+    _webhook_arguments(studio, None)
     studio.set_defaults(run=_studio)
     args = parser.parse_args(argv)
     _quiet_native_logs()
@@ -226,7 +229,8 @@ def _batch(args) -> int:
         raise InputError("--workers、--max-attempts 至少为 1，--threads 不能为负",
                          "--workers and --max-attempts must be at least 1, --threads not negative")
     options = BatchOptions(workers=args.workers, scheduler=args.scheduler, threads=args.threads,
-                           max_attempts=args.max_attempts, poll=args.poll)
+                           max_attempts=args.max_attempts, poll=args.poll, callback_url=args.callback_url,
+                           webhook_secret=args.webhook_secret)
     if args.watch:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -245,10 +249,17 @@ def _batch(args) -> int:
     return exit_code(report)
 
 
+def _webhook_arguments(command, callback_help: str | None) -> None:
+    if callback_help:
+        command.add_argument("--callback-url", help=callback_help)
+    command.add_argument("--webhook-secret", help="回调签名密钥（或 ANCHOR_WEBHOOK_SECRET）/ shared secret that signs "
+                         "callbacks (HMAC-SHA256 in X-Anchor-Signature)")
+
+
 def _studio(args) -> int:
     from .web import serve
 
-    serve(args.host, args.port, args.out, args.auth, args.api_key, args.workers, args.scheduler)
+    serve(args.host, args.port, args.out, args.auth, args.api_key, args.workers, args.scheduler, args.webhook_secret)
     return 0
 
 

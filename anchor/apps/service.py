@@ -26,12 +26,16 @@ import threading
 import uuid
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
 from ..errors import InputError
 from ..files import write_bytes_atomic
-from ..jobs import Job, JobInput, JobStore, Runner, add_jobs, folder_lock, make_executor, safe_name
+from ..jobs import (
+    Job, JobInput, JobStore, Runner, Webhooks, add_jobs, check_callback, folder_lock, make_executor, safe_name,
+    webhook_secret as secret_of,
+)
 from .intake import Upload, check_script, clean_image, manifest_jobs, samples_dir, script_upload, web_options
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl", ".yaml", ".yml")
@@ -41,7 +45,7 @@ class RenderService:
     """A jobs folder and the thread that renders its queue; shared by the studio and the HTTP API."""
 
     def __init__(self, out_dir: str | os.PathLike, workers: int = 1, scheduler: str | None = None,
-                 executor: str | None = None):
+                 executor: str | None = None, webhook_secret: str | None = None):
         self.out_dir = Path(out_dir).resolve()
         self._lock = folder_lock(self.out_dir)
         self._lock.__enter__()
@@ -52,7 +56,8 @@ class RenderService:
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
-        self.runner = Runner(self.store, self.executor)
+        self.webhooks = Webhooks(self.store, secret_of(webhook_secret), link=file_link).start()
+        self.runner = Runner(self.store, self.executor, on_change=self.webhooks.notify)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="anchor-queue", daemon=True)
         self._thread.start()
@@ -68,21 +73,23 @@ class RenderService:
         self._stop.set()
         self._thread.join(timeout=30)
         self.executor.close()
+        self.webhooks.close()
         self._lock.__exit__(None, None, None)
 
     # -- submitting ----------------------------------------------------------
 
     def submit_text(self, text: str, fmt: str = ".txt", options: dict | None = None, name: str | None = None,
-                    origin: str = "studio") -> Job:
-        """Queue a script given as text; checked first, so a mistake is an InputError here and now."""
+                    origin: str = "studio", callback_url: str | None = None) -> Job:
+        """Queue a script given as text; checked first, so a mistake is an InputError here and now.
+        ``callback_url`` (default: the station's) gets the result JSON when the job finishes or fails."""
         options = web_options(options)
         script = check_script(text, fmt)
-        return self._add(safe_name(name or script.title), text, fmt, options, origin)
+        return self._add(safe_name(name or script.title), text, fmt, options, origin, callback_url)
 
     def submit_upload(self, upload: Upload, options: dict | None = None, name: str | None = None,
-                      origin: str = "studio") -> Job:
+                      origin: str = "studio", callback_url: str | None = None) -> Job:
         text, fmt = script_upload(upload)
-        return self._add(safe_name(name or upload.stem), text, fmt, web_options(options), origin)
+        return self._add(safe_name(name or upload.stem), text, fmt, web_options(options), origin, callback_url)
 
     def submit_batch(self, uploads: list[Upload], defaults: dict | None = None) -> list[Job]:
         """Queue several uploaded scripts, or the rows of an uploaded manifest (with the scripts it names)."""
@@ -100,10 +107,18 @@ class RenderService:
         origin = f"batch-{uuid.uuid4().hex[:8]}"
         return [self._add(name, text, fmt, options, origin) for name, text, fmt, options in planned]
 
-    def _add(self, name: str, text: str, fmt: str, options: dict, origin: str) -> Job:
+    def _add(self, name: str, text: str, fmt: str, options: dict, origin: str, callback_url: str | None = None) -> Job:
+        from ..graphics import load_station
+
+        callback = check_callback(callback_url or load_station().callback_url, self.webhooks.secret)
         check_anchor(text, fmt, options)
-        item = JobInput(f"{origin}:{uuid.uuid4().hex}", name, options, text=text, fmt=fmt, base_dir=str(samples_dir()))
+        item = JobInput(f"{origin}:{uuid.uuid4().hex}", name, options, text=text, fmt=fmt, base_dir=str(samples_dir()),
+                        callback=callback)
         return add_jobs(self.store, [item], origin)[0]
+
+    def deliveries(self, job_id: str) -> list[dict]:
+        """The job's callbacks: where each went, and every attempt (time, HTTP status or error)."""
+        return self.webhooks.log(job_id)
 
     # -- reading and controlling ----------------------------------------------
 
@@ -140,6 +155,11 @@ class RenderService:
                         archive.write(path, path.name)
         write_bytes_atomic(target, buffer.getvalue())
         return target
+
+
+def file_link(job_id: str, name: str) -> str:
+    """Where the HTTP API serves a job's file (relative to the service's address)."""
+    return f"/api/v1/jobs/{job_id}/files/{quote(name)}"
 
 
 def check_anchor(text: str, fmt: str, options: dict) -> None:

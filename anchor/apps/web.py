@@ -61,7 +61,8 @@ def create_app(service, auth: tuple[str, str] | None = None, api_key: str | None
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, out_dir: str | os.PathLike = "out/studio",
-          auth: str | None = None, api_key: str | None = None, workers: int = 1, scheduler: str | None = None) -> None:
+          auth: str | None = None, api_key: str | None = None, workers: int = 1, scheduler: str | None = None,
+          webhook_secret: str | None = None) -> None:
     """Run the studio and the API until Ctrl-C."""
     import sys
 
@@ -74,7 +75,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, out_dir: str | os.PathLike 
     api_key = api_key or os.environ.get("ANCHOR_API_KEY") or None
     from .. import pipeline  # noqa: F401  (heavy imports once, on this thread, before any worker thread)
 
-    service = RenderService(out_dir, workers, scheduler)
+    service = RenderService(out_dir, workers, scheduler, webhook_secret=webhook_secret)
     try:
         app = create_app(service, login, api_key)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

@@ -13,6 +13,7 @@ Modules:
 * ``report``: what a batch shows and leaves behind: progress bar, ``batch-report.json``, table, exit code
 * ``batch_run``: :func:`batch`, every clip a source asks for, resumed where the last run stopped
 * ``watch_folder``: :func:`watch`, scripts rendered as they land in an inbox
+* ``webhook``: the publish step's callbacks (:class:`Webhooks`): a finished job's result POSTed, signed, retried
 
 Entry points: :func:`batch` and :func:`watch` (with :class:`BatchOptions`, :func:`summary_table` and
 :func:`exit_code`) for the CLI; :class:`JobStore`, :class:`Runner`, :func:`make_executor`,
@@ -27,7 +28,8 @@ from .report import exit_code, summary_table
 from .runner import Runner, render_options
 from .store import STATES, Job, JobStore, folder_lock
 from .watch_folder import watch
+from .webhook import SIGNATURE_HEADER, Webhooks, check_callback, verify, webhook_secret
 
 __all__ = ["BatchOptions", "Job", "JobInput", "JobStore", "Runner", "STATES", "add_jobs", "batch", "exit_code",
            "folder_lock", "make_executor", "manifest_rows", "read_source", "render_options", "safe_name",
-           "summary_table", "watch"]
+           "SIGNATURE_HEADER", "Webhooks", "check_callback", "summary_table", "verify", "watch", "webhook_secret"]

@@ -26,6 +26,7 @@ from .manifest import JobInput, read_source
 from .report import ProgressBar, write_report
 from .runner import Runner
 from .store import Job, JobStore, folder_lock
+from .webhook import Webhooks, check_callback, webhook_secret
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,14 @@ class BatchOptions:
     threads: int = 0  # ffmpeg threads per job; 0 = this machine's cores shared among the workers
     max_attempts: int = 3  # tries per job across runs before it stays failed
     poll: float = 2.0  # watch mode: seconds between looks at the inbox
+    callback_url: str | None = None  # jobs without their own (a manifest's callback_url) report here; default: the station's
+    webhook_secret: str | None = None  # signs the callbacks; default: $ANCHOR_WEBHOOK_SECRET
+    callback_wait: float = 180.0  # seconds the batch waits, at its end, for callbacks still being retried
 
 
-def add_jobs(store: JobStore, inputs: list[JobInput], origin: str) -> list[Job]:
-    """Each input as a job in ``store`` (kept as it was when unchanged); output names made unique."""
+def add_jobs(store: JobStore, inputs: list[JobInput], origin: str, callback: str | None = None) -> list[Job]:
+    """Each input as a job in ``store`` (kept as it was when unchanged); output names made unique;
+    ``callback`` for the inputs that name none."""
     jobs, taken = [], set()
     for item in inputs:
         used = store.names_in_use(item.key) | taken
@@ -48,7 +53,7 @@ def add_jobs(store: JobStore, inputs: list[JobInput], origin: str) -> list[Job]:
             name, n = f"{item.name}-{n}", n + 1
         taken.add(name)
         jobs.append(store.add(item.key, name, item.options, source=item.source, text=item.text, fmt=item.fmt,
-                              origin=origin, base_dir=item.base_dir))
+                              origin=origin, base_dir=item.base_dir, callback=item.callback or callback))
     return jobs
 
 
@@ -69,10 +74,12 @@ def batch(source: str | os.PathLike, out_dir: str | os.PathLike, options: BatchO
     """Render every clip ``source`` asks for into ``out_dir``; returns the batch report (also in batch-report.json)."""
     options = options or BatchOptions()
     inputs = read_source(source)
+    secret, callback = callbacks_of(options, inputs)
     out_dir = Path(out_dir)
     with folder_lock(out_dir):
         store = JobStore(out_dir)
-        jobs = add_jobs(store, inputs, origin=str(Path(source).resolve()))
+        hooks = Webhooks(store, secret)
+        jobs = add_jobs(store, inputs, origin=str(Path(source).resolve()), callback=callback)
         ids = [j.id for j in jobs]
         todo = prepare(store, jobs, options.max_attempts)
         started = time.time()
@@ -83,7 +90,8 @@ def batch(source: str | os.PathLike, out_dir: str | os.PathLike, options: BatchO
                 executor = make_executor(options.executor, options.workers, options.scheduler)
                 try:
                     runner = Runner(store, executor, options.threads, options.max_attempts,
-                                    on_change=lambda job: write_report(store, ids, source, started, run))
+                                    on_change=lambda job: (write_report(store, ids, source, started, run),
+                                                           hooks.notify(job)))
                     run = {"executor": executor.name, "workers": executor.slots, "encoder_threads": runner.threads}
                     bar.runner = runner
                     runner.run(ids, tick=lambda: (runner.save_progress(), bar.update()))
@@ -91,5 +99,18 @@ def batch(source: str | os.PathLike, out_dir: str | os.PathLike, options: BatchO
                     executor.close()
         finally:
             bar.close()
+        hooks.drain(options.callback_wait)
         report = write_report(store, ids, source, started, run)
     return report
+
+
+def callbacks_of(options: BatchOptions, inputs: list[JobInput]) -> tuple[str | None, str | None]:
+    """(signing secret, default callback URL) for a batch; an InputError before any work when a callback
+    is asked for with no secret to sign it or is not a web address."""
+    from ..graphics import load_station
+
+    secret = webhook_secret(options.webhook_secret)
+    default = check_callback(options.callback_url or load_station().callback_url, secret)
+    for item in inputs:
+        check_callback(item.callback, secret)
+    return secret, default

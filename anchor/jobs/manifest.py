@@ -32,6 +32,7 @@ class JobInput:
     text: str | None = None
     fmt: str = ".txt"
     base_dir: str | None = None  # where media named in ``text`` are looked up
+    callback: str | None = None  # the result JSON is POSTed here when the job ends (a manifest's callback_url)
 
 
 def read_source(source: str | os.PathLike) -> list[JobInput]:
@@ -95,16 +96,17 @@ def _row_job(manifest: Path, n: int, row: dict) -> JobInput:
     row = dict(row)
     label = str(next((row.pop(f) for f in NAME_FIELDS if f in row), "") or "").strip()
     script, text = row.pop("script", None), row.pop("text", None)
+    callback = str(row.pop("callback_url", "") or "").strip() or None
     key = f"{manifest}#{label or n}"
     options = {k: _resolve(manifest.parent, k, v) for k, v in row.items()}
     if text is not None:
         return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options, text=str(text),
-                        base_dir=str(manifest.parent))
+                        base_dir=str(manifest.parent), callback=callback)
     if script is None:  # the job still exists, so that it fails alone with the reason on record
-        return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options)
+        return JobInput(key, safe_name(label or f"{manifest.stem}-{n}"), options, callback=callback)
     path = Path(str(script)).expanduser()
     path = path if path.is_absolute() else manifest.parent / path
-    return JobInput(key, safe_name(label or path.stem), options, source=str(path))
+    return JobInput(key, safe_name(label or path.stem), options, source=str(path), callback=callback)
 
 
 def _resolve(base: Path, name: str, value):

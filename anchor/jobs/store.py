@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     warnings TEXT NOT NULL DEFAULT '[]',
     artifacts TEXT NOT NULL DEFAULT '[]',
     cancel_requested INTEGER NOT NULL DEFAULT 0,
-    worker TEXT
+    worker TEXT,
+    callback TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, created);
 """
@@ -110,6 +111,7 @@ class Job:
     artifacts: list[Artifact] = field(default_factory=list)
     cancel_requested: bool = False
     worker: str | None = None
+    callback: str | None = None  # where its result JSON is POSTed when it finishes or fails (anchor.jobs.webhook)
 
     @property
     def finished_ok(self) -> bool:
@@ -132,8 +134,8 @@ class JobStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-            if "base_dir" not in columns:  # a store written before text jobs remembered their media folder
-                db.execute("ALTER TABLE jobs ADD COLUMN base_dir TEXT")
+            for column in sorted({"base_dir", "callback"} - columns):  # a store written before these existed
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} TEXT")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -163,8 +165,10 @@ class JobStore:
     # -- adding and reading ------------------------------------------------
 
     def add(self, key: str, name: str, options: dict | None = None, *, source: str | None = None,
-            text: str | None = None, fmt: str = ".txt", origin: str = "", base_dir: str | None = None) -> Job:
-        """The job for ``key``: stored as it was when its input is unchanged, else queued afresh."""
+            text: str | None = None, fmt: str = ".txt", origin: str = "", base_dir: str | None = None,
+            callback: str | None = None) -> Job:
+        """The job for ``key``: stored as it was when its input is unchanged, else queued afresh (the callback
+        URL is not input: a new one is kept without rendering again)."""
         options = options or {}
         digest = input_digest(source, text, options)
         now = time.time()
@@ -172,11 +176,13 @@ class JobStore:
             row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 job_id = uuid.uuid4().hex[:12]
-                db.execute("INSERT INTO jobs (id, key, name, origin, source, text, fmt, base_dir, options, digest, created) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (job_id, key, name, origin, source, text, fmt, base_dir, _dump(options), digest, now))
+                db.execute("INSERT INTO jobs (id, key, name, origin, source, text, fmt, base_dir, options, digest, "
+                           "created, callback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (job_id, key, name, origin, source, text, fmt, base_dir, _dump(options), digest, now,
+                            callback))
             else:
                 job_id = row["id"]
+                db.execute("UPDATE jobs SET callback = ? WHERE id = ?", (callback, job_id))
                 if row["digest"] != digest or row["name"] != name:
                     db.execute("UPDATE jobs SET name = ?, origin = ?, source = ?, text = ?, fmt = ?, base_dir = ?, options = ?, "
                                "digest = ?, state = 'queued', attempts = 0, renders = 0, created = ?, started = NULL, "

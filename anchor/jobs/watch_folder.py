@@ -13,12 +13,13 @@ from pathlib import Path
 from ..errors import InputError
 from ..files import file_sha256, write_text_atomic
 from ..script import FORMATS
-from .batch_run import BatchOptions, add_jobs
+from .batch_run import BatchOptions, add_jobs, callbacks_of
 from .executors import make_executor
 from .manifest import JobInput
 from .report import write_report
 from .runner import Runner
 from .store import Job, JobStore, folder_lock
+from .webhook import Webhooks
 
 
 def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOptions | None = None,
@@ -31,9 +32,11 @@ def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOp
     for folder in ("done", "failed"):
         (inbox / folder).mkdir(exist_ok=True)
     stop = stop or threading.Event()
+    secret, callback = callbacks_of(options, [])
     with folder_lock(out_dir):
         store = JobStore(out_dir)
         store.recover()
+        hooks = Webhooks(store, secret).start()
         files: dict[str, Path] = {}  # job id -> the script in the inbox
         watched: list[str] = []
         seen: dict[Path, tuple[float, int]] = {}
@@ -43,7 +46,7 @@ def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOp
             new = []
             for path in _settled_scripts(inbox, seen):
                 item = JobInput(f"{path}@{_digest_of(path)}", path.stem, {}, source=str(path))
-                job = add_jobs(store, [item], origin=str(inbox))[0]
+                job = add_jobs(store, [item], origin=str(inbox), callback=callback)[0]
                 if job.state == "done" and store.verify(job):
                     store.reset(job.id, "输出文件缺失或被改动，重新渲染", "output files missing or changed, rendering again")
                 store.retry_failed([job.id], options.max_attempts)
@@ -57,6 +60,7 @@ def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOp
             return new
 
         def on_change(job: Job) -> None:
+            hooks.notify(job)
             path = files.get(job.id)
             if job.state in ("done", "failed", "cancelled") and path is not None:
                 file_away(job, path, inbox)
@@ -80,6 +84,7 @@ def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOp
             runner.run(feed=polled_feed, until_done=False, stop=stop, tick=runner.save_progress)
         finally:
             executor.close()
+            hooks.close()
 
 
 def _settled_scripts(inbox: Path, seen: dict[Path, tuple[float, int]]) -> list[Path]:

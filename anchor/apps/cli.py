@@ -206,7 +206,8 @@ def _voices(args) -> int:
     for r in rows:
         mark = " *默认 default" if r["default"] else ""
         fallback = f" -> {r['fallback']}" if r["fallback"] else ""
-        print(f"  {r['name']:<{width}}  {r['language']}  {r['engine']:<9}  {r['state_text']}{mark}{fallback}")
+        print(f"  {r['name']:<{width}}  {r['language']}  {r['engine']:<9}  {r['state_text']}{mark}{fallback}"
+              f"  {r['title']}")
         if r["description"]:
             print(f"  {'':<{width}}      {r['description']}")
         print(f"  {'':<{width}}      {r['detail']}")

@@ -88,7 +88,8 @@ def build_ui(service, lang: str = "zh"):
 
     samples = {p.name: p for p in list_samples()}
     voices = voices_table()
-    voice_choices = [(f"{v['name']} · {v['engine']} · {v['state_text']}", v["name"]) for v in voices]
+    voice_choices = [(f"{v['title'] if zh else v['title_en']} · {v['state_zh'] if zh else v['state_en']}"
+                      f"{'' if v['state'] == 'ready' else ' ⚠️'}", v["name"]) for v in voices]
     default_voice = next((v["name"] for v in voices if v["default"] and v["language"] == "zh"), None)
 
     def avatar_choices():

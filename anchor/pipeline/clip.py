@@ -167,7 +167,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         "title": story.title, "language": story.language, "story": {"index": k + 1, "of": len(job.stories)},
         "duration": round(timing.duration, 3), "speech_duration": round(speech.duration, 3), "fps": fps,
         "segments": described["segments"],
-        "voice": speech.voice, "engine": speech.engine, "avatar": avatar_id, "template": look.template.name,
+        "voice": speech.voice, "engine": speech.engine, "voice_fallback": speech.fallback, "avatar": avatar_id, "template": look.template.name,
         "anchor": anchors[0], **({"speakers": [{"name": name, "voice": v.name, "avatar": a.id, "anchor": r}
                                                 for name, v, a, r in zip(cast.names, cast.voices, cast.avatars,
                                                                          anchors)]} if cast.desk else {}),

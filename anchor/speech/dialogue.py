@@ -102,8 +102,9 @@ def _joined(parts: list[tuple[int, Speech]]) -> tuple[Speech, tuple[Turn, ...]]:
     speeches = [s for _, s in parts]
     names = lambda field: "+".join(dict.fromkeys(getattr(s, field) for s in speeches))  # noqa: E731
     warnings = list(dict.fromkeys(w for s in speeches for w in s.warnings))
-    return (Speech(samples, rate, timeline, names("voice"), names("engine"), warnings, all(s.cached for s in speeches)),
-            tuple(turns))
+    fallback = next((s.fallback for s in speeches if s.fallback), None)
+    return (Speech(samples, rate, timeline, names("voice"), names("engine"), warnings, all(s.cached for s in speeches),
+                   fallback), tuple(turns))
 
 
 def _moved_phrase(p: Phrase, offset: float) -> Phrase:

@@ -35,6 +35,7 @@ class Speech:
     engine: str  # engine name actually used
     warnings: list[str] = field(default_factory=list)
     cached: bool = False  # True when the audio and timeline came from the speech cache
+    fallback: dict | None = None  # another voice spoke: {"asked", "spoke", "zh", "en"} (why, in a producer's words)
 
     @property
     def duration(self) -> float:
@@ -47,7 +48,8 @@ _MAGIC = b"ANCHOR-SPEECH\n"
 def _cache_key(script: Script, preset: VoicePreset) -> str:
     """Everything the speech depends on: the body as written (and the headline, when it is read first),
     the preset, its model and lexicon, the words phrases are never cut inside, the code."""
-    settings = preset.model_dump(exclude={"name", "default", "fallback", "description", "timeout", "proxy", "lexicon"})
+    settings = preset.model_dump(exclude={"name", "default", "fallback", "description", "timeout", "proxy", "lexicon",
+                                         "title", "title_en"})
     headline = [["read_title", *script.preamble()]] if script.preamble() else []
     return cache_key("speech", CACHE_FORMAT, __version__, script.language, script.body,
                      settings, _model_fingerprint(preset), preset.lexicon_entries().fingerprint(), *headline,

@@ -32,6 +32,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -41,7 +42,7 @@ import numpy as np
 
 from ..errors import AnchorError, SpeechError
 from ..script import Script
-from .engines import EngineFailed, EngineResult, get_engine, zh_syllables
+from .engines import ENGINES, EngineFailed, EngineResult, EngineUnavailable, engine_class, get_engine, zh_syllables
 from .phrasing import _groups, _Piece, prepare
 from .shaping import LEAD, _clamped, _decay, _fade, _onset, _shape_group
 from .timbre import shift_voice
@@ -49,6 +50,8 @@ from .store import SAMPLE_RATE, Speech, _cache_key, _cache_path, _open_entry, _R
 from .timeline import Phone, Phrase, Timeline, Token
 from .visemes import build_visemes
 from .voices import VoicePreset, load_voice
+
+log = logging.getLogger(__name__)
 
 
 def synthesize(script: Script, voice: VoicePreset, progress: Callable[[float], None] | None = None,
@@ -65,11 +68,12 @@ def synthesize(script: Script, voice: VoicePreset, progress: Callable[[float], N
     if recording:
         voice = VoicePreset(name="recording", engine="recording", language=script.language, model=str(recording),
                             loudness=voice.loudness, lexicon=voice.lexicon)
-    preset, tried = voice, []
+    preset, tried, fallback = voice, [], None
     while True:
         tried.append(preset.name)
         try:
-            return _speech_for(script, preset, report, warnings, cache)
+            speech = _speech_for(script, preset, report, warnings, cache)
+            return replace(speech, fallback=fallback) if fallback else speech
         except SpeechError as error:
             if not preset.fallback or preset.fallback in tried:
                 if len(tried) > 1:
@@ -77,11 +81,26 @@ def synthesize(script: Script, voice: VoicePreset, progress: Callable[[float], N
                                       f"{error.en} (tried: {', '.join(tried)})") from error
                 raise
             nxt = load_voice(preset.fallback, script.language)
-            warnings.append(f"语音预设 {preset.name}（{preset.engine}）不可用，已改用 {nxt.name}（{nxt.engine}）：{error.zh} / "
-                            f"voice preset {preset.name} ({preset.engine}) unavailable, used {nxt.name} "
-                            f"({nxt.engine}) instead: {error.en}")
+            zh, en = unavailable_because(preset, error)
+            # the producer's sentence names no server path and no exception; the operator's log keeps those
+            log.warning("voice %s (%s) failed, %s spoke instead: %s", preset.name, preset.engine, nxt.name, error.en)
+            warnings.append(f"所选语音“{preset.shown('zh')}”{zh}，本条改由“{nxt.shown('zh')}”朗读 / "
+                            f"the chosen voice \"{preset.shown('en')}\" {en}; \"{nxt.shown('en')}\" read this clip instead")
+            fallback = fallback or {"asked": voice.name, "zh": zh, "en": en}
+            fallback = {**fallback, "spoke": nxt.name}
             preset = nxt
             report(0.0)
+
+
+def unavailable_because(preset: VoicePreset, error: SpeechError) -> tuple[str, str]:
+    """Why ``preset`` could not speak, as a producer would be told it (Chinese, English)."""
+    if preset.engine in ENGINES and getattr(engine_class(preset.engine), "online", False):
+        return "需联网，现在连不上在线语音服务", "needs the internet, and the online voice service cannot be reached now"
+    if isinstance(error, EngineUnavailable):
+        if preset.model:
+            return "未安装：本机没有它的语音模型", "is not installed: its voice model is not on this server"
+        return "未安装：本机缺少它需要的软件", "is not installed: software it needs is missing on this server"
+    return "在本机朗读时出错", "failed on this server"
 
 
 def _speech_for(script: Script, preset: VoicePreset, report, warnings: list[str], use_cache: bool) -> Speech:

@@ -44,6 +44,8 @@ class VoicePreset(BaseModel):
     engine: str
     language: str
     description: str = ""  # one line shown by `anchor voices`
+    title: str = ""  # what a producer sees, e.g. 女声·新闻 (default: the preset's name)
+    title_en: str = ""
     voice: str | None = None  # engine-specific voice name (espeak-ng: "en-us"; edge-tts: "zh-CN-YunyangNeural")
     model: str | None = None  # model file or folder (piper: .onnx; vits: a folder); relative to the voices folder
     rate: float = Field(1.0, gt=0.25, le=4.0)  # 1.0 = normal speed, 1.1 = 10% faster
@@ -56,6 +58,10 @@ class VoicePreset(BaseModel):
     proxy: str | None = None  # online engines: e.g. http://proxy.example:3128
     default: bool = False
     shift: VoiceShift | None = None  # re-synthesise the engine's voice as another speaker's
+
+    def shown(self, language: str = "zh") -> str:
+        """The voice's name as a producer sees it, in the page's language."""
+        return (self.title if language == "zh" else self.title_en or self.title) or self.name
 
     def model_path(self) -> Path | None:
         """The model file/folder the preset names, with ~ and relative paths resolved."""

@@ -134,7 +134,12 @@ def test_missing_model_falls_back_to_espeak(tmp_path, monkeypatch):
     speech = synthesize(script("The library opens Monday.", "en"), load_voice("en-broken", "en"))
     assert speech.engine == "espeak-ng" and speech.voice == "en-espeak"
     assert len(speech.warnings) == 1
-    assert "en-broken" in speech.warnings[0] and "/nonexistent.onnx" in speech.warnings[0]
+    # a producer's sentence: which voice spoke and why, no server path, no exception text
+    assert "未安装" in speech.warnings[0] and "is not installed: its voice model is not on this server" in speech.warnings[0]
+    assert "en-broken" in speech.warnings[0] and "英文机器声" in speech.warnings[0]  # an untitled preset shows its name
+    assert "/nonexistent" not in speech.warnings[0] and "onnx" not in speech.warnings[0]
+    assert speech.fallback == {"asked": "en-broken", "spoke": "en-espeak", "zh": "未安装：本机没有它的语音模型",
+                               "en": "is not installed: its voice model is not on this server"}
     assert [t.text for t in speech.timeline.tokens] == ["The", "library", "opens", "Monday"]
     assert rms(speech.samples) > 0.03
 

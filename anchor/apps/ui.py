@@ -189,13 +189,20 @@ def build_ui(service, lang: str = "zh"):
         avatar_list, avatar_rows = avatar_choices()
         return pack
 
+    def current_avatars(chosen):
+        """The anchor list as the packs on disk are now (another tab, the CLI or the API may have added one)."""
+        nonlocal avatar_list, avatar_rows
+        avatar_list, avatar_rows = avatar_choices()
+        ids = [i for _, i in avatar_list]
+        return gr.update(choices=avatar_list, value=chosen if chosen in ids else (ids[0] if ids else None))
+
     @_friendly
     def save_avatar(photo, name, licence, consent_file, consent_note):
         from .service import save_avatar as save
 
         pack = new_presenter(save, photo, ("请先上传照片", "upload a photo first"), name, licence, consent_file,
                              consent_note)
-        return t("saved", id=pack.id) + _said(size_warning(pack)), gr.update(choices=avatar_list, value=pack.id)
+        return t("saved", name=pack.name) + _said(size_warning(pack)), gr.update(choices=avatar_list, value=pack.id)
 
     @_friendly
     def save_twin(recording, name, licence, consent_file, consent_note):
@@ -203,7 +210,7 @@ def build_ui(service, lang: str = "zh"):
 
         pack = new_presenter(save, recording, ("请先上传主播的录像", "upload the presenter's recording first"), name,
                              licence, consent_file, consent_note)
-        return (t("twin_saved", id=pack.id, s=pack.recording.get("seconds", 0),
+        return (t("twin_saved", name=pack.name, s=pack.recording.get("seconds", 0),
                   talk=pack.recording.get("speaking_share", 0)), gr.update(choices=avatar_list, value=pack.id))
 
     @_friendly
@@ -288,7 +295,8 @@ def build_ui(service, lang: str = "zh"):
                         voice_button = gr.Button(t("voice_preview"), size="sm")
                         voice_audio = gr.Audio(label=t("voice_preview"), type="numpy", interactive=False)
                         with gr.Row():
-                            avatar = gr.Dropdown(avatar_list, value=first_avatar, label=t("avatar"), scale=2)
+                            avatar = gr.Dropdown(avatar_list, value=first_avatar, label=t("avatar"), scale=2,
+                                                 elem_id="compose-avatar")
                             avatar_thumb = gr.Image(value=thumbnail(first_avatar) if first_avatar else None,
                                                     label=t("avatar"), interactive=False, height=180, scale=1)
                         template = gr.Dropdown(template_choices, value=template_choices[0][1], label=t("template"))
@@ -364,4 +372,5 @@ def build_ui(service, lang: str = "zh"):
         history_tab.select(history_rows, None, [history_table, pick])
         pick.change(show_job, pick, [history_video, history_files])
         again.click(render_again, pick, [text, fmt, voice, avatar, template, aspects, preset, tabs])
+        blocks.load(current_avatars, avatar, avatar)  # every page load reads the packs on disk: saved anywhere, seen here
     return blocks

@@ -59,7 +59,7 @@ TEXT = {
                    "人脸更小的照片会缩小显示）"),
                   ("Photo size: the face must be at least {n} px (forehead to chin); {m} px fills a {frame} frame "
                    "(a photo is enlarged at most {up:g}x, so a smaller face is framed smaller)")),
-    "saved": ("已保存主播形象 {id}，可在“合成”中选择", "saved anchor {id}; choose it in Compose"),
+    "saved": ("已保存主播形象“{name}”，可在“合成”中选择", "saved the anchor \"{name}\"; choose it in Compose"),
     "recording": ("或：主播本人的录像，做数字分身（MP4/MOV）", "Or: the presenter's own recording, for a digital twin (MP4/MOV)"),
     "twin_rule": (("数字分身录像要求：主播正对镜头坐着朗读任意文字，至少 {s:.0f} 秒，建议 2–3 分钟，最好含 10–20 秒闭嘴静坐；"
                    "固定机位，画面中只有主播一人，人脸至少 {n} 像素高"),
@@ -67,8 +67,9 @@ TEXT = {
                    "2-3 min recommended, ideally with 10-20 s sitting still with the mouth closed; a fixed camera, nobody "
                    "else in the picture, the face at least {n} px high")),
     "save_twin": ("用录像保存为数字分身", "Save the recording as a digital twin"),
-    "twin_saved": ("已保存数字分身 {id}（录像 {s:.0f} 秒，其中说话 {talk:.0%}），可在“合成”中选择",
-                   "saved digital twin {id} ({s:.0f} s recording, {talk:.0%} of it speech); choose it in Compose"),
+    "twin_saved": ("已保存数字分身“{name}”（录像 {s:.0f} 秒，其中说话 {talk:.0%}），可在“合成”中选择",
+                   "saved the digital twin \"{name}\" ({s:.0f} s recording, {talk:.0%} of it speech); choose it in "
+                   "Compose"),
     "columns": (["时间", "名称", "状态", "用时（秒）", "说明"], ["time", "name", "state", "seconds", "note"]),
 }
 STAGES = {"speech": ("语音合成", "speech"), "avatar": ("主播准备", "anchor"), "render": ("画面渲染", "rendering")}

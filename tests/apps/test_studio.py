@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -293,8 +294,12 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
     page.get_by_text("须有本人的单独同意").first.wait_for(timeout=30_000)
     page.get_by_label("或：授权说明（本台自测）").fill("王芳本人 2026-12-01 同意用于本台测试")
     page.get_by_role("button", name="保存为新主播").click()
-    page.get_by_text("已保存主播形象 wang-fang").wait_for(timeout=120_000)
+    page.get_by_text("已保存主播形象“王芳”").wait_for(timeout=120_000)  # the name typed, not the pack's id
 
-    page.goto(studio["url"] + "/en/")
-    page.get_by_role("button", name="Render video").wait_for(timeout=60_000)
+    for where in ("/", "/en/"):  # a saved anchor is in the list after a reload and on the other language's page
+        page.goto(studio["url"] + where)
+        page.get_by_role("button", name="生成视频" if where == "/" else "Render video").wait_for(timeout=60_000)
+        page.locator("#compose-avatar input").click()
+        page.get_by_role("option", name=re.compile("王芳")).first.wait_for(timeout=30_000)
+        page.keyboard.press("Escape")
     assert not offsite, offsite  # fully offline: nothing but the studio itself was asked for

@@ -100,12 +100,28 @@ class RenderService:
         scripts = [u for u in uploads if u not in manifests]
         if len(manifests) > 1:
             raise InputError("一次只能上传一个清单", "upload one manifest at a time")
+        origin = f"batch-{uuid.uuid4().hex[:8]}"
         if manifests:
             planned = manifest_jobs(manifests[0], scripts, defaults)
-        else:
-            planned = [(u.stem, *script_upload(u), defaults) for u in scripts]
-        origin = f"batch-{uuid.uuid4().hex[:8]}"
-        return [self._add(name, text, fmt, options, origin) for name, text, fmt, options in planned]
+            return [self._add(name, text, fmt, options, origin) for name, text, fmt, options in planned]
+        out = []
+        for upload in scripts:  # each named by its headline; a file that cannot be read fails alone, saying why
+            try:
+                text, fmt = script_upload(upload)
+                title = check_script(text, fmt, upload.stem).title
+                out.append(self._add(safe_name(title or upload.stem), text, fmt, defaults, origin))
+            except InputError as e:
+                out.append(self._refused(upload, e, origin))
+        return out
+
+    def _refused(self, upload: Upload, error: InputError, origin: str) -> Job:
+        """A job on record for an upload that cannot be rendered: failed at once, its reason naming the file."""
+        name = safe_name(upload.stem)
+        zh = error.zh if upload.stem in error.zh else f"{safe_name(upload.name)}：{error.zh}"
+        en = error.en if upload.stem in error.en else f"{safe_name(upload.name)}: {error.en}"
+        job = add_jobs(self.store, [JobInput(f"{origin}:{uuid.uuid4().hex}", name, {})], origin)[0]
+        self.store.fail(job.id, "input", zh, en)
+        return self.store.get(job.id)
 
     def _add(self, name: str, text: str, fmt: str, options: dict, origin: str, callback_url: str | None = None) -> Job:
         from ..graphics import load_station

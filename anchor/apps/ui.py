@@ -335,7 +335,7 @@ def build_ui(service, lang: str = "zh"):
                                 file_types=[".txt", ".md", ".yaml", ".yml", ".json", ".csv", ".jsonl"])
                 batch_button = gr.Button(t("start_batch"), variant="primary")
                 batch_table = gr.Dataframe(headers=TEXT["columns"][0 if zh else 1], label=t("jobs"),
-                                           interactive=False, wrap=True)
+                                           interactive=False, wrap=True, elem_id="batch-table")
                 gallery = gr.Gallery(label=t("gallery"), columns=6, fit_columns=False, height=300, preview=False,
                                      object_fit="contain")
                 archive = gr.File(label=t("zip"), interactive=False)

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from ..errors import AnchorError, InputError
-from .ui_text import STATES, TEXT, _t, job_status
+from .intake import MAX_SCRIPT_CHARS
+from .ui_text import ASK_TO_NOTIFY, SAY_DONE, STATES, TEXT, _t, char_count, job_status
 
 for _name, _value in (("GRADIO_ANALYTICS_ENABLED", "False"), ("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1")):
     os.environ.setdefault(_name, _value)
@@ -100,7 +101,9 @@ def build_ui(service, lang: str = "zh"):
     avatar_list, avatar_rows = avatar_choices()
     ids = [i for _, i in avatar_list]
     first_avatar = DEFAULT_AVATAR if DEFAULT_AVATAR in ids else (ids[0] if ids else None)  # the drawn anchor
-    template_choices = [(f"{tpl.title or tpl.name}", tpl.name) for tpl in list_templates()]
+    # first: none named, so the script's own template (a 问政 reply's, a flash's) or the station's applies
+    template_choices = [(t("template_default"), "")] + [(f"{tpl.title or tpl.name}", tpl.name)
+                                                         for tpl in list_templates()]
     preset_choices = [(t("none"), "")] + [(f"{p.title} ({p.name})", p.name) for p in list_platforms()]
 
     def options_of(voice, avatar, template, aspects, preset) -> dict:
@@ -134,9 +137,19 @@ def build_ui(service, lang: str = "zh"):
         row = next((r for r in avatar_rows if r["id"] == avatar), None)
         return row["thumbnail"] if row and Path(row["thumbnail"]).is_file() else None
 
+    def said_error(error: AnchorError) -> str:
+        """An error as the status line shows it, in the page's language; it stays until the next action."""
+        return t("error", e=error.zh if zh else error.en)
+
+    count_chars = functools.partial(char_count, limit=MAX_SCRIPT_CHARS, lang=lang)
+
     @_friendly
     def render(text, fmt, voice, avatar, template, aspects, preset, progress=gr.Progress()):
-        job = service.submit_text(text, fmt, options_of(voice, avatar, template, aspects, preset))
+        try:
+            job = service.submit_text(text, fmt, options_of(voice, avatar, template, aspects, preset))
+        except AnchorError as e:  # a mistake in the script or options: said where it stays, not in a toast
+            yield None, said_error(e), None, None
+            return
         yield job.id, _t("queued", lang, n=service.position(job.id) or 1), None, None
         while True:
             job = service.job(job.id)
@@ -150,9 +163,7 @@ def build_ui(service, lang: str = "zh"):
             yield job.id, status, gr.update(), gr.update()
             time.sleep(0.5)
         if job.state != "done":
-            if job.state == "failed":
-                raise gr.Error(f"{job.error_zh} / {job.error_en}", print_exception=False)
-            yield job.id, status, None, None
+            yield job.id, status, None, None  # 失败：the reason, or 已取消; it stays until the next action
             return
         files = [str(p) for p in service.files(job)]
         video = next((f for f in files if f.endswith(".mp4")), None)
@@ -267,7 +278,7 @@ def build_ui(service, lang: str = "zh"):
         o = job.options
         aspects = o.get("aspects") or []
         aspects = aspects.split(",") if isinstance(aspects, str) else aspects
-        return (text, fmt, o.get("voice") or default_voice, o.get("avatar") or None, o.get("template") or None,
+        return (text, fmt, o.get("voice") or default_voice, o.get("avatar") or None, o.get("template") or "",
                 list(aspects) or ["9:16"], o.get("preset") or "", gr.Tabs(selected="compose"))
 
     # -------------------------------------------------------------- layout
@@ -284,6 +295,7 @@ def build_ui(service, lang: str = "zh"):
                             sample = gr.Dropdown(list(samples), label=t("sample"), value=None)
                             fmt = gr.Dropdown([".txt", ".md", ".yaml", ".json"], value=".txt", label=t("format"))
                         text = gr.Textbox(label=t("script"), lines=12, max_lines=30, elem_id="script-editor")
+                        counter = gr.Markdown(count_chars(""), elem_id="script-count")
                         with gr.Row():
                             listen_button = gr.Button(t("listen"), elem_id="listen")
                             render_button = gr.Button(t("render"), variant="primary", elem_id="render")
@@ -299,7 +311,7 @@ def build_ui(service, lang: str = "zh"):
                                                  elem_id="compose-avatar")
                             avatar_thumb = gr.Image(value=thumbnail(first_avatar) if first_avatar else None,
                                                     label=t("avatar"), interactive=False, height=180, scale=1)
-                        template = gr.Dropdown(template_choices, value=template_choices[0][1], label=t("template"))
+                        template = gr.Dropdown(template_choices, value="", label=t("template"))
                         aspects = gr.CheckboxGroup(list(ASPECTS), value=["9:16"], label=t("aspects"))
                         preset = gr.Dropdown(preset_choices, value="", label=t("preset"))
                 with gr.Row():
@@ -356,8 +368,11 @@ def build_ui(service, lang: str = "zh"):
         voice_button.click(hear_voice, voice, voice_audio)
         avatar.change(thumbnail, avatar, avatar_thumb)
         listen_button.click(listen, [text, fmt, voice], speech, concurrency_limit=1)
+        text.change(count_chars, text, counter, show_progress="hidden", trigger_mode="always_last")
+        render_button.click(None, None, None, js=ASK_TO_NOTIFY)
         render_button.click(render, [text, fmt, voice, avatar, template, aspects, preset],
-                            [job_id, status, video, downloads], concurrency_limit=None)
+                            [job_id, status, video, downloads], concurrency_limit=None).then(
+            None, status, None, js=SAY_DONE)
         cancel_button.click(cancel, job_id, status, concurrency_limit=None)
         check_button.click(check_photo, [photo, presenter], [check_result, preview], concurrency_limit=1)
         save_button.click(save_avatar, [photo, presenter, licence, consent_file, consent_note], [check_result, avatar],

@@ -19,8 +19,12 @@ TEXT = {
     "aspects": ("画面比例", "Aspect ratios"),
     "preset": ("发布平台", "Platform preset"),
     "none": ("不指定", "none"),
+    "template_default": ("不指定（用稿件或本台的模板）", "none (the script's or the station's)"),
     "listen": ("试听", "Listen"),
     "render": ("生成视频", "Render video"),
+    "count": ("{n} / {limit} 字", "{n} / {limit} characters"),
+    "too_long": ("⚠️ 超出上限 {over} 字，请删减后再生成", "⚠️ {over} over the limit: shorten it before rendering"),
+    "error": ("出错：{e}", "error: {e}"),
     "cancel": ("取消", "Cancel"),
     "status": ("状态", "Status"),
     "video": ("成片", "Clip"),
@@ -93,3 +97,23 @@ def job_status(job, position: int | None, lang: str) -> str:
     if job.state == "failed":
         return _t("failed", lang, e=(job.error_zh if lang == "zh" else job.error_en) or "")
     return _t("cancelled", lang)
+
+
+def char_count(text: str | None, limit: int, lang: str) -> str:
+    """The script box's counter: characters typed against the limit, and by how much it is over."""
+    n = len(text or "")
+    return _t("count", lang, n=n, limit=limit) + ("  " + _t("too_long", lang, over=n - limit) if n > limit else "")
+
+
+# The tab title and a browser notification say a clip is done (a producer may be in another tab);
+# permission is asked for when they first press render.
+ASK_TO_NOTIFY = "() => { if ('Notification' in window && Notification.permission === 'default') " \
+                "Notification.requestPermission(); }"
+SAY_DONE = """(status) => {
+  const title = document.title.replace(/^[✅❌] /, '');
+  if (!status) return;
+  const done = /^(完成|done)/.test(status), failed = /^(出错|失败|error|failed)/.test(status);
+  if (!done && !failed) return;
+  document.title = (done ? '✅ ' : '❌ ') + title;
+  if ('Notification' in window && Notification.permission === 'granted') new Notification(title, {body: status});
+}"""

@@ -1,6 +1,7 @@
 """The producer studio: safe uploads, refusing to serve unprotected, avatars from a photo, and a real browser."""
 
 import io
+import json
 import os
 import re
 import shutil
@@ -223,10 +224,15 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
     page.goto(studio["url"] + "/")
     editor = page.locator("#script-editor textarea")
     editor.wait_for(timeout=60_000)
+    page.get_by_text("0 / 20000 字").wait_for(timeout=30_000)  # the limit is shown before anything is typed
     editor.fill("只有标题")
-    page.locator("#render").click()  # a mistake: one readable sentence, no traceback
-    page.get_by_text("稿件正文为空").first.wait_for(timeout=30_000)
-    assert not page.get_by_text("Traceback").count()
+    page.get_by_text("4 / 20000 字").wait_for(timeout=30_000)
+    page.locator("#render").click()  # a mistake: one readable sentence, no traceback, and it stays
+    status = page.locator("#status")
+    status.get_by_text("稿件正文为空").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(15_000)
+    assert status.get_by_text("稿件正文为空").first.is_visible() and status.inner_text().startswith("出错：")
+    assert not page.get_by_text("Traceback").count() and not page.get_by_text("Error", exact=True).count()
     editor.fill(SCRIPT)
     page.get_by_label("1:1").check()
     page.get_by_label("9:16").uncheck()
@@ -242,6 +248,8 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
         assert time.monotonic() < deadline, "no video after 5 minutes"
         page.wait_for_timeout(300)
     assert "画面渲染" in stages, stages  # the progress bar named the stage it was in
+    page.wait_for_function("() => document.title.startsWith('✅')", timeout=30_000)  # the tab says it is done
+    assert status.inner_text().startswith("完成")
     duration = page.evaluate("""v => new Promise(done => v.readyState >= 1 ? done(v.duration)
                                 : v.addEventListener('loadedmetadata', () => done(v.duration)))""", video.first.element_handle())
     assert duration > 2
@@ -253,6 +261,10 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
     download.value.save_as(saved)
     p = probe(saved)
     assert (p.width, p.height) == (1080, 1080) and abs(p.video_duration - duration) < 0.2 and "AIGC" in p.format_tags
+    with page.expect_download() as download:
+        page.locator("#downloads a[download$='.json']").first.click()
+    record = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert record["template"] == "news"  # no template chosen: the station's, not the first in the list
     page.wait_for_timeout(1000)
     _screenshot(page, "compose", tmp_path)
 

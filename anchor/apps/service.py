@@ -119,9 +119,7 @@ class RenderService:
         name = safe_name(upload.stem)
         zh = error.zh if upload.stem in error.zh else f"{safe_name(upload.name)}：{error.zh}"
         en = error.en if upload.stem in error.en else f"{safe_name(upload.name)}: {error.en}"
-        job = add_jobs(self.store, [JobInput(f"{origin}:{uuid.uuid4().hex}", name, {})], origin)[0]
-        self.store.fail(job.id, "input", zh, en)
-        return self.store.get(job.id)
+        return self.store.add(f"{origin}:{uuid.uuid4().hex}", name, {}, origin=origin, refused=(zh, en))
 
     def _add(self, name: str, text: str, fmt: str, options: dict, origin: str, callback_url: str | None = None) -> Job:
         from ..graphics import load_station

@@ -166,9 +166,10 @@ class JobStore:
 
     def add(self, key: str, name: str, options: dict | None = None, *, source: str | None = None,
             text: str | None = None, fmt: str = ".txt", origin: str = "", base_dir: str | None = None,
-            callback: str | None = None) -> Job:
+            callback: str | None = None, refused: tuple[str, str] | None = None) -> Job:
         """The job for ``key``: stored as it was when its input is unchanged, else queued afresh (the callback
-        URL is not input: a new one is kept without rendering again)."""
+        URL is not input: a new one is kept without rendering again).  ``refused`` (zh, en): an input that
+        cannot be rendered, stored as failed in the same transaction, so no runner ever claims it."""
         options = options or {}
         digest = input_digest(source, text, options)
         now = time.time()
@@ -180,6 +181,9 @@ class JobStore:
                            "created, callback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (job_id, key, name, origin, source, text, fmt, base_dir, _dump(options), digest, now,
                             callback))
+                if refused is not None:
+                    db.execute("UPDATE jobs SET state = 'failed', finished = ?, error_kind = 'input', error_zh = ?, "
+                               "error_en = ? WHERE id = ?", (now, *refused, job_id))
             else:
                 job_id = row["id"]
                 db.execute("UPDATE jobs SET callback = ? WHERE id = ?", (callback, job_id))

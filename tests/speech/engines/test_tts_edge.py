@@ -77,16 +77,22 @@ def test_closed_port_falls_back_at_once(tmp_path, monkeypatch):
     speech, elapsed = speak_with_fallback(voice, "县图书馆今起延长开放时间。", "zh")
     assert speech.engine == "espeak-ng" and speech.voice == "zh-espeak"
     assert elapsed < TIMEOUT
-    assert len(speech.warnings) == 1 and "edge-tts" in speech.warnings[0] and "zh-espeak" in speech.warnings[0]
+    # the producer is told which voice spoke and why, in words: no proxy address, no exception text
+    assert len(speech.warnings) == 1 and "需联网" in speech.warnings[0] and "机器声·应急备用" in speech.warnings[0]
+    assert "127.0.0.1" not in speech.warnings[0] and "Error" not in speech.warnings[0]
+    assert speech.fallback == {"asked": "online", "spoke": "zh-espeak", "zh": "需联网，现在连不上在线语音服务",
+                               "en": "needs the internet, and the online voice service cannot be reached now"}
     assert [t.text for t in speech.timeline.tokens] == list("县图书馆今起延长开放时间")
 
 
-def test_server_that_never_answers_falls_back_within_the_timeout(tmp_path, monkeypatch, silent_server):
+def test_server_that_never_answers_falls_back_within_the_timeout(tmp_path, monkeypatch, silent_server, caplog):
     voice = edge_preset(tmp_path, monkeypatch, silent_server, "en")
-    speech, elapsed = speak_with_fallback(voice, "The library opens late. Residents asked for it.", "en")
+    with caplog.at_level("WARNING", logger="anchor.speech.synthesis"):
+        speech, elapsed = speak_with_fallback(voice, "The library opens late. Residents asked for it.", "en")
     assert speech.engine == "espeak-ng"
     assert TIMEOUT - 0.5 < elapsed < TIMEOUT + 3.0  # it waited for the timeout, and not much more
-    assert "did not finish within 3 s" in speech.warnings[0]
+    assert "cannot be reached now" in speech.warnings[0] and "英文机器声·备用" in speech.warnings[0]
+    assert "did not finish within 3 s" in caplog.text  # the technical reason is for the operator's log
     assert len(speech.timeline.tokens) == 8
 
 

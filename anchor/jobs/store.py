@@ -130,7 +130,7 @@ class JobStore:
         self.folder = Path(folder).resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = Path(path) if path else self.folder / STORE_NAME
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
@@ -138,7 +138,8 @@ class JobStore:
                 db.execute(f"ALTER TABLE jobs ADD COLUMN {column} TEXT")
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the store's database (durable writes); the jobs stage's webhooks keep their tables here."""
         try:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as e:
@@ -153,7 +154,7 @@ class JobStore:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -197,7 +198,7 @@ class JobStore:
         return self.get(job_id)
 
     def get(self, job_id: str) -> Job:
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise KeyError(job_id)
@@ -224,12 +225,12 @@ class JobStore:
         sql += " ORDER BY created " + ("DESC" if newest_first else "ASC") + ", rowid"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        with self._connect() as db:
+        with self.connect() as db:
             return [_job(r) for r in db.execute(sql, args)]
 
     def position(self, job_id: str) -> int | None:
         """1 for the next queued job to start, 2 for the one after, ...; None when not waiting."""
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute("SELECT state, created FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None or row["state"] != "queued":
                 return None
@@ -239,7 +240,7 @@ class JobStore:
         return ahead + 1
 
     def names_in_use(self, except_key: str) -> set[str]:
-        with self._connect() as db:
+        with self.connect() as db:
             return {r[0] for r in db.execute("SELECT name FROM jobs WHERE key != ?", (except_key,))}
 
     # -- the life of a job ---------------------------------------------------
@@ -290,7 +291,7 @@ class JobStore:
         return self.get(job_id)
 
     def cancel_requests(self) -> list[str]:
-        with self._connect() as db:
+        with self.connect() as db:
             return [r[0] for r in db.execute("SELECT id FROM jobs WHERE state = 'running' AND cancel_requested = 1")]
 
     def recover(self) -> list[Job]:

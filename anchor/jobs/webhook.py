@@ -20,10 +20,10 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 from urllib.parse import urlsplit
 
-from ..errors import InputError
+from ..errors import AnchorError, InputError
 from .store import Job, JobStore
 
 SIGNATURE_HEADER = "X-Anchor-Signature"
@@ -120,18 +120,8 @@ class Webhooks:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        with self._db() as db:
+        with store.connect() as db:  # the job store's own database: a delivery is recorded beside its job
             db.executescript(_SCHEMA)
-
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.store.path, timeout=30, isolation_level=None)
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
 
     def notify(self, job: Job) -> None:
         """Queue the callback of a job that has just finished or failed (anything else: nothing)."""
@@ -139,7 +129,7 @@ class Webhooks:
             return
         body = result_body(job, self.store.folder, self.link)
         now = time.time()
-        with self._db() as db:
+        with self.store.connect() as db:
             db.execute("INSERT INTO deliveries (job_id, url, body, due, created) VALUES (?, ?, ?, ?, ?)",
                        (job.id, job.callback, body, now, now))
         self._wake.set()
@@ -172,7 +162,7 @@ class Webhooks:
 
     def deliver_due(self) -> int:
         """Try every delivery that is due now; returns how many were tried."""
-        with self._db() as db:
+        with self.store.connect() as db:
             rows = db.execute("SELECT * FROM deliveries WHERE state = 'pending' AND due <= ? ORDER BY due",
                               (time.time(),)).fetchall()
         for row in rows:
@@ -181,7 +171,7 @@ class Webhooks:
 
     def log(self, job_id: str) -> list[dict]:
         """The job's deliveries, newest last, each with its attempts (time, HTTP status or error)."""
-        with self._db() as db:
+        with self.store.connect() as db:
             out = []
             for d in db.execute("SELECT * FROM deliveries WHERE job_id = ? ORDER BY id", (job_id,)):
                 attempts = [{"attempt": a["attempt"], "at": a["at"], "status": a["status"], "error": a["error"],
@@ -196,14 +186,14 @@ class Webhooks:
         while not self._stop.is_set():
             try:
                 self.deliver_due()
-            except sqlite3.Error:  # a busy or briefly unavailable store: try again on the next turn
+            except (sqlite3.Error, AnchorError):  # a busy or briefly unavailable store: try again on the next turn
                 pass
             due = self._next_due()
             self._wake.wait(1.0 if due is None else min(max(due - time.time(), 0.05), 1.0))
             self._wake.clear()
 
     def _next_due(self) -> float | None:
-        with self._db() as db:
+        with self.store.connect() as db:
             row = db.execute("SELECT MIN(due) FROM deliveries WHERE state = 'pending'").fetchone()
         return row[0]
 
@@ -229,7 +219,7 @@ class Webhooks:
             state, due = "failed", row["due"]
         else:
             state, due = "pending", time.time() + self.delays[attempt - 1]
-        with self._db() as db:
+        with self.store.connect() as db:
             db.execute("INSERT INTO delivery_attempts (delivery_id, attempt, at, status, error, seconds) "
                        "VALUES (?, ?, ?, ?, ?, ?)", (row["id"], attempt, started, status, error, time.time() - started))
             db.execute("UPDATE deliveries SET attempts = ?, state = ?, due = ? WHERE id = ?",

@@ -74,7 +74,7 @@ def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable
     previous: list[Box] = []
     for i in range(len(seats[0].performance)):
         t = i / fps
-        if shot < 0 or (shot + 1 < len(shots) and shots[shot + 1].start <= t):  # a cut: another studio picture under everything
+        if shot < 0 or (shot + 1 < len(shots) and shots[shot + 1].start <= t):  # a cut: another picture under all
             shot += 1
             visible = [seats[k] for k in shots[shot].seats]
             under = _under(backdrop, visible)

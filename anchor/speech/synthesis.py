@@ -42,7 +42,7 @@ import numpy as np
 
 from ..errors import AnchorError, SpeechError
 from ..script import Script
-from .engines import ENGINES, EngineFailed, EngineResult, EngineUnavailable, engine_class, get_engine, zh_syllables
+from .engines import ONLINE, EngineFailed, EngineResult, EngineUnavailable, check_preset, get_engine, zh_syllables
 from .phrasing import _groups, _Piece, prepare
 from .shaping import LEAD, _clamped, _decay, _fade, _onset, _shape_group
 from .timbre import shift_voice
@@ -94,7 +94,7 @@ def synthesize(script: Script, voice: VoicePreset, progress: Callable[[float], N
 
 def unavailable_because(preset: VoicePreset, error: SpeechError) -> tuple[str, str]:
     """Why ``preset`` could not speak, as a producer would be told it (Chinese, English)."""
-    if preset.engine in ENGINES and getattr(engine_class(preset.engine), "online", False):
+    if check_preset(preset).state == ONLINE:  # it could speak here, given the internet
         return "需联网，现在连不上在线语音服务", "needs the internet, and the online voice service cannot be reached now"
     if isinstance(error, EngineUnavailable):
         if preset.model:

@@ -24,6 +24,8 @@ MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_TYPES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 SERVER_ONLY_OPTIONS = ("station", "export", "require_consent")  # brand kit, encoder, consent: the server's, not the web's
 NAME_LABELS = {"voice": "语音", "avatar": "主播形象", "template": "画面模板", "preset": "平台预设"}
+MAX_CUE_TEXTS = 2000  # corrected subtitles (cue_texts): cues in one clip ...
+MAX_CUE_TEXT_CHARS = 200  # ... and characters in one cue (two lines are ~32)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def web_options(values: dict | None) -> dict:
     if extra:
         raise InputError(f"不支持的选项：{', '.join(extra)}（可用：{', '.join(known)}）",
                          f"unsupported option(s): {', '.join(extra)} (available: {', '.join(known)})")
+    if "cue_texts" in values:
+        values["cue_texts"] = _cue_texts(values["cue_texts"])
     for name, value in values.items():
         if isinstance(value, str) and ("/" in value or "\\" in value or ".." in value or
                                        value.lower().endswith((".yaml", ".yml"))):
@@ -70,6 +74,21 @@ def web_options(values: dict | None) -> dict:
     options = render_options(values)  # raises InputError naming what is wrong
     _check_names(options)
     return values
+
+
+def _cue_texts(value) -> list[str]:
+    """Corrected subtitle texts: a list of strings, bounded (how many the clip has is checked when it renders)."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
+        raise InputError("选项 cue_texts 应是字幕文字的列表（每条字幕一段文字）",
+                         "option cue_texts must be a list of subtitle texts (one string per cue)")
+    if len(value) > MAX_CUE_TEXTS:
+        raise InputError(f"改后的字幕太多（{len(value)} 条，上限 {MAX_CUE_TEXTS} 条）",
+                         f"too many corrected subtitles ({len(value)}; the limit is {MAX_CUE_TEXTS})")
+    for n, text in enumerate(value, 1):
+        if len(text) > MAX_CUE_TEXT_CHARS:
+            raise InputError(f"第 {n} 条字幕太长（{len(text)} 字，上限 {MAX_CUE_TEXT_CHARS} 字）",
+                             f"subtitle {n} is too long ({len(text)} characters; the limit is {MAX_CUE_TEXT_CHARS})")
+    return list(value)
 
 
 @functools.cache

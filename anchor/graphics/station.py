@@ -33,6 +33,8 @@ _HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 class Station:
     name: str = "融媒体中心"
     name_en: str = "Media Center"
+    credit: str | None = None  # the outro card's credit line; None: "{name}出品"
+    credit_en: str | None = None  # ... in English; None: "Produced by {name_en}"
     code: str = "anchor-demo-station"  # ContentProducer of the implicit AIGC label
     primary: str = "#c8102e"  # banners, name bar
     secondary: str = "#f2c14e"  # accents, title bar
@@ -69,6 +71,8 @@ class Station:
                 raise InputError(f"台标配置中的 {name} 不能为空", f"station field {name!r} must not be empty")
             object.__setattr__(self, name, str(getattr(self, name)).strip())
         object.__setattr__(self, "name_en", str(self.name_en or "").strip())
+        for name in ("credit", "credit_en"):  # a blank credit means the default wording
+            object.__setattr__(self, name, str(getattr(self, name) or "").strip() or None)
         if self.ai_label_position not in ("top-right", "top-left"):
             raise InputError(f"ai_label_position 应为 top-right 或 top-left，收到 {self.ai_label_position!r}",
                              f"ai_label_position must be top-right or top-left, got {self.ai_label_position!r}")
@@ -103,6 +107,12 @@ class Station:
             )
             seconds = MIN_AI_LABEL_SECONDS
         object.__setattr__(self, "ai_label_seconds", seconds)
+
+    def credit_line(self, language: str = "zh") -> str:
+        """The outro card's credit: ``credit`` / ``credit_en``, or "<name>出品" / "Produced by <name_en>"."""
+        if language == "zh":
+            return self.credit or f"{self.name}出品"
+        return self.credit_en or f"Produced by {self.name_en or self.name}"
 
     def rgb(self, which: str) -> tuple[int, int, int]:
         """One of the colours (``"primary"``, ``"secondary"``, ``"backdrop"``) as an (r, g, b) tuple."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
 
-from typing import Iterable
-
+from ..errors import InputError
 from ..speech import Phrase, Timeline
 from .linebreak import _CLOSING, _PAUSE_PUNCT, _limit, _normalise, _split_long_units, _units, _wrap_units, text_width
 
@@ -264,6 +264,44 @@ def build_cues(timeline: Timeline, language: str, words: Iterable[str] = ()) -> 
         if lines and end > start:
             cues.append(Cue(round(start, 3), round(end, 3), lines))
     return cues
+
+
+def with_texts(cues: list[Cue], texts: Sequence[str], language: str, words: Iterable[str] = ()) -> list[Cue]:
+    """``cues`` with a producer's corrected texts, in order: times and speakers kept, each text broken into
+    lines as :func:`build_cues` breaks them.  A line break the producer typed is kept where the parts fit
+    in two lines."""
+    if len(texts) != len(cues):
+        raise InputError(f"字幕共有 {len(cues)} 条，但改后的字幕给了 {len(texts)} 条，条数需一致",
+                         f"the clip has {len(cues)} subtitle cues but {len(texts)} corrected texts were given; "
+                         f"the counts must match")
+    limit, words = _limit(language, None), tuple(words)
+
+    def lines_of(text: str) -> tuple[str, ...]:
+        wrapped = [x for x in _wrap_units(_units(_normalise(text, language), words), limit) if x]
+        return tuple(line for line in map(_strip_line, wrapped) if line)
+
+    out = []
+    for n, (cue, text) in enumerate(zip(cues, texts), 1):
+        parts = [lines_of(part) for part in str(text).splitlines()]
+        lines = tuple(line for part in parts for line in part)
+        if len(lines) > MAX_LINES:
+            lines = lines_of(" ".join(str(text).splitlines()))
+        if not lines:
+            raise InputError(f"第 {n} 条字幕是空的（字幕只能改字，不能删去）",
+                             f"subtitle cue {n} is empty (a cue's text can be changed, not removed)")
+        if len(lines) > MAX_LINES:
+            limit_zh = "每行约 16 字" if language == "zh" else "每行约 42 个字母"
+            raise InputError(f"第 {n} 条字幕太长：最多两行（{limit_zh}）",
+                             f"subtitle cue {n} is too long: at most two lines "
+                             f"(about {limit // 2 if language == 'zh' else limit} characters each)")
+        out.append(replace(cue, lines=lines))
+    return out
+
+
+def cue_records(cues: list[Cue]) -> list[dict]:
+    """The cues as the clip's JSON lists them (the studio's subtitle table edits their texts)."""
+    return [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text, **({"speaker": c.speaker}
+             if c.speaker else {})} for c in cues]
 
 
 # --------------------------------------------------------------------------- SRT and WebVTT

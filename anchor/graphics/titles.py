@@ -238,7 +238,8 @@ def subtitle_sprite(cue: Cue, layout: Layout, look: Look, language: str | None =
 
 def title_card(layout: Layout, look: Look, title: str, language: str = "zh", closing: bool = False) -> np.ndarray:
     """A full-frame stinger card (HxWx3 uint8): the station bug large, and the headline (intro) or the
-    station's name and "AI生成 · 出品" credit (outro), over the brand colours."""
+    station's name and its credit line (outro: ``station.credit``, by default "<name>出品"), over the brand
+    colours."""
     station = look.station
     W, H = layout.width, layout.height
     primary, backdrop, secondary = station.rgb("primary"), station.rgb("backdrop"), station.rgb("secondary")
@@ -258,8 +259,8 @@ def title_card(layout: Layout, look: Look, title: str, language: str = "zh", clo
     c.text((W - text_px(name_font, station.name)) / 2, H * 0.40, station.name, name_font, ink,
            shadow=None if light else (3, 4, 3.0, 0.5))
     if closing:
-        lines = ([f"{station.name}出品", "本视频由人工智能生成"] if language == "zh"
-                 else [f"Produced by {station.name_en or station.name}", "This video is AI-generated"])
+        notice = "本视频由人工智能生成" if language == "zh" else "This video is AI-generated"
+        lines = [station.credit_line(language), notice]
     else:
         lines = wrap_text(" ".join(title.split()), language, 14 if language == "zh" else 30)[:3]
     size = int(layout.short_side * 0.055)

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from ..errors import AnchorError, InputError
 from ..files import file_sha256
 from .executors import Executor, JobCancelled, worker_name
+from .eta import StageClock
 from .store import Artifact, Job, JobStore
 
 STAGE_WEIGHTS = {"speech": (0.0, 0.25), "avatar": (0.25, 0.05), "render": (0.30, 0.70)}  # (start, share)
@@ -41,7 +42,7 @@ def render_options(values: dict, threads: int = 0):
     for name, value in values.items():
         if value is None or value == "":
             continue
-        if isinstance(value, str) and "tuple" in str(hints[name]):
+        if isinstance(value, str) and "tuple" in str(hints[name]) and name != "cue_texts":  # texts have commas
             value = [part.strip() for part in value.split(",") if part.strip()]
         data[name] = value
     try:
@@ -124,6 +125,7 @@ class Runner:
         self.on_change = on_change or (lambda job: None)
         self.running: dict[str, tuple[str, float]] = {}  # job id -> (stage, overall progress)
         self._saved: dict[str, float] = {}
+        self.clock = StageClock(store)
 
     def run(self, ids: Iterable[str] | None = None, *, stop: threading.Event | None = None,
             feed: Callable[[], list[str]] | None = None, until_done: bool = True, tick: Callable[[], None] | None = None) -> None:
@@ -162,6 +164,7 @@ class Runner:
             if job is None or not self.store.claim(job.id, self.executor.name):
                 return
             self.running[job.id] = ("speech", 0.0)
+            self.clock.started(job.id)
             spec = {"job_id": job.id, "name": job.name, "source": job.source, "text": job.text, "fmt": job.fmt,
                     "base_dir": job.base_dir, "options": job.options, "out_dir": str(self.store.folder), "threads": self.threads}
             _remove_partials(self.store.folder, job.name)
@@ -178,11 +181,22 @@ class Runner:
         """Write the running jobs' progress to the store (at most twice a second each)."""
         now = time.monotonic()
         for job_id, (stage, value) in list(self.running.items()):
+            self.clock.observe(None if self.clock.stage_of(job_id) in (None, stage) else self.store.get(job_id),
+                               job_id, stage)
             if now - self._saved.get(job_id, 0.0) >= 0.5:
                 self._saved[job_id] = now
                 self.store.report(job_id, stage, value)
 
+    def remaining(self, job: Job) -> float | None:
+        """Seconds the running ``job`` has left, from the stage speeds measured here (None: not known yet)."""
+        stage, value = self.running.get(job.id, (None, 0.0))
+        if stage is None:
+            return None
+        start, share = STAGE_WEIGHTS.get(stage, (0.0, 1.0))
+        return self.clock.remaining(job, min(max((value - start) / share, 0.0), 1.0))
+
     def _record(self, job_id: str, outcome: dict) -> None:
+        self.clock.finished(self.store.get(job_id), job_id, outcome["state"] == "done")
         self.running.pop(job_id, None)
         self._saved.pop(job_id, None)
         if outcome["state"] == "done":

@@ -26,7 +26,7 @@ from ..export import (
     Clip, ClipWriter, ExportPreset, Platform, aigc_json, aigc_label, export_settings, file_entry, load_platform,
     write_cover, write_metadata, write_subtitles,
 )
-from ..graphics import Look, aspect_size, build_cues, layout_for, load_look, load_station
+from ..graphics import Look, aspect_size, build_cues, cue_records, layout_for, load_look, load_station, with_texts
 from ..render import (
     Seat, check_broll, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speaker_shots,
     speech_track, stinger_seconds, studio_set, subtitle_layers,
@@ -79,6 +79,8 @@ def render_script(script: Script, out_dir: str | Path, options: RenderOptions | 
 
 def _prepare(script: Script, options: RenderOptions) -> _Job:
     stories = split_stories(script) if options.split else [script]
+    if options.cue_texts is not None and len(stories) > 1:
+        raise InputError("改字幕只能针对一条新闻（不要同时分条）", "corrected subtitles apply to one clip: not with split")
     station = load_station(options.station)
     stories = [s.with_read_title(station.read_title) for s in stories]
     look = load_look(options.template or script.template or ("wenzheng" if script.question else None), station)
@@ -119,8 +121,10 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
     mix = clip_mix(track, look, timing, job.music[k], story.music.volume_db if story.music else 0.0, AUDIO_RATE)
     seed = int(hashlib.sha256(story.body.encode()).hexdigest()[:8], 16)
     acts = performances(story, cast, speech, turns, timing.speech_at, timing.n_frames, fps, track, AUDIO_RATE, seed)
-    cues = labelled(build_cues(timeline, story.language, script_words(story, cast.voices[0])), cast, turns,
-                    timing.speech_at)
+    words = script_words(story, cast.voices[0])
+    cues = labelled(build_cues(timeline, story.language, words), cast, turns, timing.speech_at)
+    if job.options.cue_texts is not None:  # the producer's corrections, on the cues' own times
+        cues = with_texts(cues, job.options.cue_texts, story.language, words)
     spoken = "\n".join(p.spoken for p in speech.timeline.phrases)
     avatar_id = "+".join(a.id for a in cast.avatars)
     content_hash = hashlib.sha256("\n".join([story.title, spoken, speech.voice, avatar_id,
@@ -166,6 +170,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
     info = {
         "title": story.title, "language": story.language, "story": {"index": k + 1, "of": len(job.stories)},
         "duration": round(timing.duration, 3), "speech_duration": round(speech.duration, 3), "fps": fps,
+        "speech_reused": speech.cached,  # from the speech cache: a render again with corrected subtitles
         "segments": described["segments"],
         "voice": speech.voice, "engine": speech.engine, "voice_fallback": speech.fallback, "avatar": avatar_id, "template": look.template.name,
         "anchor": anchors[0], **({"speakers": [{"name": name, "voice": v.name, "avatar": a.id, "anchor": r}
@@ -179,8 +184,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
         "lower_thirds": described["lower_thirds"], "ticker": described["ticker"], "broll": described["broll"],
         "music": {"file": str(story.music.path), "level_db": story.music.volume_db} if story.music else None,
         "spoken_text": spoken,
-        "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": "\n".join(c.lines),
-                  **({"speaker": c.speaker} if c.speaker else {})} for c in cues],
+        "cues": cue_records(cues),
         "files": [file_entry(path, role, aspect) for role, paths in (("video", videos), ("cover", covers))
                   for aspect, path in paths.items()] + [file_entry(srt, "subtitles"), file_entry(vtt, "webvtt")]
         + [file_entry(path, "audio" if kind == "mp3" else "audio-master") for kind, path in audio.items()],

@@ -35,6 +35,9 @@ class RenderOptions:
     export: ExportPreset = field(default_factory=ExportPreset)  # encoder settings (crf, x264 preset, threads)
     require_consent: bool = False  # refuse a real face without valid consent (batch, studio, API), unless the station allows
     audio: AudioOptions | None = None  # also an audio master (MP3, its AI notice spoken first) beside each clip
+    # a producer's corrected subtitle texts, one per cue of the clip (a one-story render), in order; times are kept
+    # and the speech (its text unchanged) comes from the speech cache: only the picture is drawn again
+    cue_texts: tuple[str, ...] | None = None
 
 
 FLASH_TEMPLATE = "flash"

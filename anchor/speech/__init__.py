@@ -15,7 +15,8 @@ Modules:
 * ``timbre`` - a second speaker made from a voice (WORLD re-synthesis, a preset's ``shift``);
 * ``dialogue`` - two anchors at a desk: each speaker's turns in their own voice, joined (:func:`synthesize_turns`);
 * ``timeline`` - the timing hand-off (tokens, phrases, phones, visemes) read by subtitles, lip-sync and metadata;
-* ``visemes`` - mouth shapes from what is spoken, for lip-sync.
+* ``visemes`` - mouth shapes from what is spoken, for lip-sync;
+* ``readings`` - the 读音 panel: a word's reading checked, heard with it applied, saved to the station lexicon.
 
 Entry points: :func:`load_voice` / :func:`list_voices` pick a preset, :func:`synthesize` speaks a script with
 it and returns a :class:`Speech`, :func:`voices_table` lists the presets with their state.
@@ -23,12 +24,13 @@ it and returns a :class:`Speech`, :func:`voices_table` lists the presets with th
 
 from .catalog import voices_table
 from .dialogue import PAIR_VOICES, Turn, pair_voice, speaker_timeline, synthesize_turns
+from .readings import Reading, check_reading, hear_reading, save_reading
 from .store import Speech
 from .synthesis import synthesize
 from .timeline import VISEMES, Phrase, Timeline, Viseme
 from .voices import list_voices, load_voice, voices_dir
 from .words import jieba_words, script_words, segment
 
-__all__ = ["PAIR_VOICES", "Phrase", "Speech", "Timeline", "Turn", "VISEMES", "Viseme", "jieba_words", "list_voices",
-           "load_voice", "pair_voice", "script_words", "segment", "speaker_timeline", "synthesize", "synthesize_turns",
-           "voices_dir", "voices_table"]
+__all__ = ["PAIR_VOICES", "Phrase", "Reading", "Speech", "Timeline", "Turn", "VISEMES", "Viseme", "check_reading",
+           "hear_reading", "jieba_words", "list_voices", "load_voice", "pair_voice", "save_reading", "script_words",
+           "segment", "speaker_timeline", "synthesize", "synthesize_turns", "voices_dir", "voices_table"]

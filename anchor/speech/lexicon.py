@@ -96,11 +96,12 @@ def load_lexicon(path: str | Path) -> Lexicon:
         stat = path.stat()
     except OSError:
         raise VoiceError(f"找不到读音词典：{path}", f"lexicon file not found: {path}") from None
-    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+    # the inode too: a file replaced by a rename (a saved reading) is new even within one mtime tick, same size
+    return _load(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 @lru_cache(maxsize=16)
-def _load(path: str, mtime_ns: int, size: int) -> Lexicon:
+def _load(path: str, mtime_ns: int, size: int, inode: int) -> Lexicon:
     data = read_mapping(path, VoiceError, "读音词典", "lexicon")
     if set(data) - {"zh", "en", "words"}:
         raise VoiceError(f"读音词典 {path} 应只含 zh:、en: 和 words: 三部分",
@@ -112,7 +113,8 @@ def _load(path: str, mtime_ns: int, size: int) -> Lexicon:
             reading, spoken = value.get("pinyin"), value.get("say")
         else:
             reading, spoken = value, None
-        zh[word] = _syllables(path, word, reading)
+        where = (f"读音词典 {path}：", f"lexicon {path}: ")
+        zh[word] = reading_syllables(word, reading, where)
         if spoken:
             spoken = str(spoken).strip()
             if len(spoken) != len(word) or not _HAN.fullmatch(spoken):
@@ -137,24 +139,27 @@ def _words(path: str, value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(w).strip() for w in items))
 
 
-def _syllables(path: str, word: str, reading) -> tuple[str, ...]:
+def reading_syllables(word: str, reading, where: tuple[str, str] = ("", "")) -> tuple[str, ...]:
+    """The tone-numbered syllables of ``reading`` (tone marks or numbers, one syllable per character of
+    ``word``); what is wrong is said in a VoiceError whose messages start with ``where`` (zh, en)."""
     from pypinyin.contrib.tone_convert import to_tone3
 
     from .visemes import split_pinyin
 
+    zh, en = where
     if not _HAN.fullmatch(word):
-        raise VoiceError(f"读音词典 {path}：词条 {word!r} 只能包含汉字", f"lexicon {path}: entry {word!r} must be Chinese characters only")
+        raise VoiceError(f"{zh}词条 {word!r} 只能包含汉字", f"{en}entry {word!r} must be Chinese characters only")
     syllables = str(reading or "").replace(",", " ").replace("'", " ").split()
     if len(syllables) != len(word):
-        raise VoiceError(f"读音词典 {path}：{word} 有 {len(word)} 个字，但读音给了 {len(syllables)} 个音节（{reading}）",
-                         f"lexicon {path}: {word} has {len(word)} characters but {len(syllables)} syllables ({reading!r})")
+        raise VoiceError(f"{zh}{word} 有 {len(word)} 个字，但读音给了 {len(syllables)} 个音节（{reading}）",
+                         f"{en}{word} has {len(word)} characters but {len(syllables)} syllables ({reading!r})")
     out = []
     for s in syllables:
         if not re.search(r"[1-5āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]", s.lower()):
-            raise VoiceError(f"读音词典 {path}：{word} 的 {s} 没有声调，请写成如 zōng 或 zong1（轻声写 5）",
-                             f"lexicon {path}: {s!r} in {word} has no tone; write e.g. zōng or zong1 (neutral tone: 5)")
+            raise VoiceError(f"{zh}{word} 的 {s} 没有声调，请写成如 zōng 或 zong1（轻声写 5）",
+                             f"{en}{s!r} in {word} has no tone; write e.g. zōng or zong1 (neutral tone: 5)")
         tone3 = to_tone3(s.lower(), neutral_tone_with_five=True)
         if split_pinyin(tone3) is None:
-            raise VoiceError(f"读音词典 {path}：{word} 的 {s} 不是有效的拼音", f"lexicon {path}: {s!r} in {word} is not valid pinyin")
+            raise VoiceError(f"{zh}{word} 的 {s} 不是有效的拼音", f"{en}{s!r} in {word} is not valid pinyin")
         out.append(tone3)
     return tuple(out)

@@ -8,8 +8,8 @@ Modules:
 * ``service``: :class:`~anchor.apps.service.RenderService`, the one job queue and history the studio and the API share
 * ``intake``: what producers send in (scripts, uploads, photos, manifests, options), checked before a job is queued
 * ``api``: the publish-step HTTP API (FastAPI) on the service, :func:`~anchor.apps.api.create_api`
-* ``ui``: the producer studio's Gradio UI, :func:`~anchor.apps.ui.build_ui`
-* ``ui_text``: the studio's words in Chinese and English
+* ``studio``: the producer studio's Gradio UI, :func:`~anchor.apps.studio.build_ui`, one module per tab
+  (compose, fixes, avatars, batch, history, brand) and its words in Chinese and English (``studio.text``)
 * ``web``: the API with the studio mounted on it, and the login rule; :func:`~anchor.apps.web.serve`
 
 Entry points: ``anchor.apps.cli:main`` (the ``anchor`` console script and ``python app.py``) and

@@ -130,6 +130,21 @@ class RenderService:
                         callback=callback)
         return add_jobs(self.store, [item], origin)[0]
 
+    def render_again(self, job_id: str, cue_texts: list[str] | None = None) -> Job:
+        """A finished job rendered again with the same script and options (and callback); ``cue_texts`` replaces
+        its subtitles' words, times kept: the speech is not synthesised again (its cache has it)."""
+        job = self.job(job_id)
+        if job is None or job.text is None:
+            raise InputError("找不到这个任务，或它不是在制作台输入的稿件", "no such job, or its script was not typed here")
+        options = {k: v for k, v in job.options.items() if k != "cue_texts"}
+        if cue_texts is not None:
+            options["cue_texts"] = list(cue_texts)
+        return self._add(job.name, job.text, job.fmt, web_options(options), job.origin, job.callback)
+
+    def remaining(self, job: Job) -> float | None:
+        """Seconds a running job has left, from the stage speeds measured on this machine (None: not known yet)."""
+        return self.runner.remaining(job)
+
     def deliveries(self, job_id: str) -> list[dict]:
         """The job's callbacks: where each went, and every attempt (time, HTTP status or error)."""
         return self.webhooks.log(job_id)
@@ -204,6 +219,11 @@ def speech_preview(text: str, fmt: str, voice: str | None, headline: bool = True
     The headline is read first as the clip would read it (``read_title``, else the station's default);
     ``headline=False`` never reads it.
     """
+    speech = _speak(text, fmt, voice, headline)
+    return speech.sample_rate, np.asarray(speech.samples, dtype=np.float32)
+
+
+def _speak(text: str, fmt: str, voice: str | None, headline: bool):
     from dataclasses import replace
 
     from ..graphics import load_station
@@ -211,17 +231,43 @@ def speech_preview(text: str, fmt: str, voice: str | None, headline: bool = True
 
     script = check_script(text, fmt)
     script = script.with_read_title(load_station().read_title) if headline else replace(script, read_title=False)
-    speech = synthesize(script, load_voice(voice or script.voice, script.language))
-    return speech.sample_rate, np.asarray(speech.samples, dtype=np.float32)
+    return synthesize(script, load_voice(voice or script.voice, script.language))
 
 
-def voice_sample(voice: str) -> tuple[int, np.ndarray]:
-    """A short sentence in ``voice``, to hear it before choosing it."""
+def voice_sample(voice: str) -> tuple[tuple[int, np.ndarray], str | None]:
+    """A short sentence in ``voice``, to hear it before choosing it, and (as "zh / en") which voice spoke
+    instead and why, when it could not (None when it did)."""
     from ..speech import list_voices
 
     language = next((v.language for v in list_voices() if v.name == voice), "zh")
     text = ("试听\n各位观众，欢迎收看本台新闻。" if language == "zh" else "Preview\nGood evening, and welcome to the news.")
-    return speech_preview(text, ".txt", voice, headline=False)
+    speech = _speak(text, ".txt", voice, headline=False)
+    return (speech.sample_rate, np.asarray(speech.samples, dtype=np.float32)), fallback_sentence(speech.fallback)
+
+
+def fallback_sentence(fallback: dict | None) -> str | None:
+    """"zh / en": which voice was asked for, why it could not speak, and which spoke instead (a clip's or a
+    sample's ``voice_fallback``); no server path, no exception text."""
+    if not fallback:
+        return None
+    from ..speech import list_voices
+
+    voices = {v.name: v for v in list_voices()}
+    asked, spoke = voices[fallback["asked"]], voices[fallback["spoke"]]
+    return (f"所选语音“{asked.shown('zh')}”{fallback['zh']}，本条改由“{spoke.shown('zh')}”朗读 / "
+            f"the chosen voice \"{asked.shown('en')}\" {fallback['en']}; \"{spoke.shown('en')}\" read it instead")
+
+
+def preview_stills(text: str, fmt: str, options: dict | None = None) -> list[tuple[str, str, np.ndarray]]:
+    """(aspect, "opening" | "lower_third", RGB frame) for the script with the chosen anchor, template and
+    aspects, drawn as the render would draw them but timed from the text (no speech): for the frame preview."""
+    from ..jobs import render_options
+    from ..pipeline import preview_stills as stills
+
+    options = web_options(options)
+    script = check_script(text, fmt)
+    check_anchor(text, fmt, options)
+    return [(s.aspect, s.what, s.frame) for s in stills(script, render_options(options))]
 
 
 def check_photo(path: str | os.PathLike, name: str = "preview"):

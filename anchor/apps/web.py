@@ -9,7 +9,7 @@ import os
 import tempfile
 
 from ..errors import InputError
-from .ui import build_ui
+from .studio import LOCALE_HEAD, build_ui
 
 MAX_UPLOAD = "20mb"
 FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "sans-serif"]
@@ -57,7 +57,27 @@ def create_app(service, auth: tuple[str, str] | None = None, api_key: str | None
         gr.mount_gradio_app(app, build_ui(service, lang), path=path, auth=auth, allowed_paths=allowed,
                             max_file_size=MAX_UPLOAD, theme=theme, show_error=True, ssr_mode=False,
                             footer_links=[], pwa=False, mcp_server=False)
+    pin_language(app)
     return app
+
+
+def pin_language(app) -> None:
+    """Each page's HTML states its language before Gradio's scripts run (see ``LOCALE_HEAD``): Gradio's own
+    words (upload areas, the login page) are then Chinese on ``/`` and English on ``/en`` in any browser."""
+    from starlette.responses import Response
+
+    @app.middleware("http")
+    async def pinned(request, call_next):
+        response = await call_next(request)
+        if request.method != "GET" or not response.headers.get("content-type", "").startswith("text/html"):
+            return response
+        lang = "en" if request.url.path == "/en" or request.url.path.startswith("/en/") else "zh"
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        code = b"zh-CN" if lang == "zh" else b"en"
+        body = body.replace(b'lang="en"', b'lang="' + code + b'"', 1).replace(
+            b"<head>", b"<head>" + LOCALE_HEAD[lang].encode(), 1)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(body, status_code=response.status_code, headers=headers)
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, out_dir: str | os.PathLike = "out/studio",

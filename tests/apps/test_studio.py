@@ -19,7 +19,7 @@ from anchor.apps.intake import MAX_IMAGE_BYTES, Upload, check_script, clean_imag
 from anchor.apps.service import check_photo, save_avatar
 from anchor.apps.web import check_binding, parse_auth
 from anchor.errors import AvatarError, InputError
-from anchor.export.probe import probe
+from anchor.export.probe import probe, read_frames
 from anchor.files import PROJECT_DIR
 
 ROOT = PROJECT_DIR
@@ -173,10 +173,15 @@ def studio(tmp_path_factory):
     out = tmp_path_factory.mktemp("studio")
     avatars = tmp_path_factory.mktemp("avatars") / "packs"
     shutil.copytree(ROOT / "avatars", avatars)  # anchors saved in the browser land here, not in the repository
+    station = tmp_path_factory.mktemp("station") / "station.yaml"  # so does the station's identity,
+    shutil.copy(ROOT / "station.yaml", station)
+    voices = tmp_path_factory.mktemp("voices") / "voices"  # and the readings of the lexicon
+    shutil.copytree(ROOT / "voices", voices)
     port = _free_port()
     server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--out", str(out)],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "ANCHOR_AVATARS_DIR": str(avatars)})
+                              env={**os.environ, "ANCHOR_AVATARS_DIR": str(avatars), "ANCHOR_STATION": str(station),
+                                   "ANCHOR_VOICES_DIR": str(voices)})
     url = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -191,7 +196,7 @@ def studio(tmp_path_factory):
             server.kill()
             raise AssertionError(f"the studio did not start: {server.stderr.read()[-2000:]}")
         time.sleep(0.5)
-    yield {"url": url, "out": out}
+    yield {"url": url, "out": out, "station": station, "voices": voices}
     server.terminate()
     server.wait(timeout=30)
 
@@ -239,7 +244,7 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
     page.locator("#render").click()
 
     stages = set()
-    video = page.locator("#result-video video")
+    video = page.locator("#result-video-1x1 video")
     deadline = time.monotonic() + 300
     while not (video.count() and video.first.get_attribute("src")):
         for stage in ("排队中", "语音合成", "主播准备", "画面渲染"):
@@ -320,3 +325,173 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
         page.get_by_role("option", name=re.compile("王芳")).first.wait_for(timeout=30_000)
         page.keyboard.press("Escape")
     assert not offsite, offsite  # fully offline: nothing but the studio itself was asked for
+
+
+@pytest.mark.slow
+def test_gradio_own_words_follow_the_page_not_the_browser(browser, tmp_path):
+    """Upload areas and the login page are Chinese on / even in an English browser, English on /en/."""
+    import threading
+
+    import uvicorn
+
+    from anchor.apps.service import RenderService
+    from anchor.apps.web import create_app
+
+    service = RenderService(tmp_path / "out")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(service, ("editor", "pass-2026")), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        page = browser.new_page(locale="en-US")
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_text("用户名").first.wait_for(timeout=30_000)  # Gradio's login page, in the page's language
+        assert not page.get_by_text("Username").count() and not page.get_by_text("Login", exact=True).count()
+        page.get_by_label("用户名").fill("editor")
+        page.get_by_label("密码").fill("wrong")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("凭据不正确").wait_for(timeout=30_000)
+        page.get_by_label("用户名").fill("editor")  # the login page came back empty
+        page.get_by_label("密码").fill("pass-2026")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("tab", name="主播形象").click(timeout=60_000)
+        assert "将图像拖放到此处" in page.locator("#avatar-photo").inner_text()
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        english = browser.new_page(locale="zh-CN")
+        english.context.add_cookies(page.context.cookies())
+        english.goto(f"http://127.0.0.1:{port}/en/")
+        english.get_by_text("Username").first.wait_for(timeout=30_000)
+        assert not english.get_by_text("用户名").count()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        service.close()
+
+
+# Records what the page asks the browser to notify (headless Chromium shows no notifications to look at).
+NOTICES = """window.__notices = [];
+window.Notification = class { constructor(title, options) { window.__notices.push([title, (options || {}).body]); }
+  static get permission() { return 'granted'; } static requestPermission() { return Promise.resolve('granted'); } };"""
+
+
+def _newest(folder: Path, pattern: str) -> Path:
+    return max(folder.rglob(pattern), key=lambda p: p.stat().st_mtime)
+
+
+@pytest.mark.slow
+def test_station_identity_preview_fixes_and_voices_in_the_browser(studio, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context.add_init_script(NOTICES)
+    page = context.new_page()
+    page.goto(studio["url"] + "/")
+    page.locator("#script-editor textarea").wait_for(timeout=60_000)
+
+    # 台标与品牌: a mistake is refused beside the button and changes nothing; then the new identity is saved
+    logo = tmp_path / "logo.png"
+    drawn = np.zeros((300, 300, 4), np.uint8)
+    yy, xx = np.mgrid[:300, :300]
+    drawn[(yy - 150) ** 2 + (xx - 150) ** 2 < 140 ** 2] = (230, 0, 200, 255)  # a magenta disc on nothing
+    Image.fromarray(drawn).save(logo)
+    before = studio["station"].read_bytes()
+    page.get_by_role("tab", name="台标与品牌").click()
+    page.wait_for_function("() => document.querySelector('#brand-code textarea, #brand-code input').value "
+                           "=== 'anchor-demo-station'", timeout=30_000)  # the station as it is on disk, shown
+    page.get_by_label("台名（中文）").fill("江津区融媒体中心")
+    page.get_by_label("机构代码（写入隐式 AI 标识）").fill("江津 code")
+    page.get_by_role("button", name="保存台标与品牌").click()
+    note = page.locator("#brand-note")
+    note.get_by_text("出错").wait_for(timeout=30_000)
+    assert studio["station"].read_bytes() == before
+    page.get_by_label("机构代码（写入隐式 AI 标识）").fill("jiangjin-rongmei")
+    page.locator("#brand-logo input[type=file]").set_input_files([str(logo)])
+    try:
+        page.locator("#brand-logo").get_by_text("logo.png").first.wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path="/tmp/look/fail.png", full_page=True)
+        raise
+    page.get_by_role("button", name="保存台标与品牌").click()
+    page.wait_for_function("() => !document.querySelector('#brand-note').innerText.includes('出错')", timeout=60_000)
+    assert "已保存“江津区融媒体中心”" in note.inner_text(), note.inner_text()
+    page.locator("#brand-preview img").first.wait_for(timeout=30_000)
+    _screenshot(page, "brand", tmp_path)
+
+    # the frame preview follows the headline and the aspects, before any render
+    page.get_by_role("tab", name="合成").click()
+    editor = page.locator("#script-editor textarea")
+    editor.fill(SCRIPT)
+    preview_note = page.locator("#frame-preview-note")
+    preview_note.get_by_text("预览用时").wait_for(timeout=30_000)
+    started = time.monotonic()
+    page.get_by_label("16:9").check()
+    page.wait_for_function("() => document.querySelectorAll('#frame-preview img').length === 4", timeout=30_000)
+    print(f"preview of two aspects shown {time.monotonic() - started:.2f} s after ticking 16:9; "
+          f"{preview_note.inner_text()}")  # the 2 s target is measured in bench/preview.py
+
+    # a voice that cannot speak here is marked, and its sample says which voice spoke instead
+    page.locator("#compose-voice input").click()
+    page.get_by_role("option", name=re.compile("未安装")).first.click()
+    page.locator("#voice-note").get_by_text("未安装").wait_for(timeout=30_000)
+    page.get_by_role("button", name="听一听这个声音").click()
+    page.wait_for_function("() => document.querySelector('#voice-sample-note').innerText.includes('改由')",
+                           timeout=120_000)
+    sample_note = page.locator("#voice-sample-note").inner_text()
+    assert "/" not in sample_note.replace(" / ", "") and "Error" not in sample_note, sample_note  # no paths
+    page.locator("#compose-voice input").click()
+    page.get_by_role("option", name=re.compile("女声·新闻 · 可离线")).first.click()
+    page.wait_for_function("() => document.querySelector('#voice-note').innerText.trim() === ''", timeout=30_000)
+
+    # render both aspects: both play, the tab title and a notification say it is done, the new brand is in them
+    page.locator("#render").click()
+    page.wait_for_function("() => /^(完成|失败|出错)/.test(document.querySelector('#status').innerText)",
+                           timeout=300_000)
+    assert page.locator("#status").inner_text().startswith("完成"), page.locator("#status").inner_text()
+    for aspect in ("9x16", "16x9"):  # every aspect's clip plays in the page
+        page.locator(f"#result-video-{aspect} video[src]").wait_for(timeout=30_000)
+    page.wait_for_function("() => document.title.startsWith('✅')", timeout=30_000)
+    page.wait_for_function("() => window.__notices.length > 0", timeout=30_000)
+    assert page.evaluate("window.__notices")[0][1].startswith("完成")
+    wide = _newest(studio["out"], "*16x9.mp4")
+    assert "jiangjin-rongmei" in probe(wide).format_tags["AIGC"]  # the station's code as ContentProducer
+    frame = read_frames(wide, [3.0])[0].astype(int)
+    magenta = np.abs(frame - (230, 0, 200)).max(axis=2) < 40
+    assert magenta.sum() > 200, magenta.sum()  # the uploaded logo is in the station bug
+
+    # the subtitles: one fixed in the table, rendered again on the same speech
+    lines = page.locator("#cue-lines textarea")
+    page.wait_for_function("t => document.querySelector('#cue-lines textarea').value.includes(t)", arg="晚上九点",
+                           timeout=60_000)
+    assert re.search(r"\d+\.\d\d–\d+\.\d\d s", page.locator("#cue-times").inner_text())  # each cue's times, kept
+    lines.fill(lines.input_value().replace("晚上九点", "晚上十点"))
+    page.get_by_role("button", name="按修改后的字幕重新生成").click()
+    said = set()
+    while not page.locator("#cue-note").get_by_text("沿用上一版的语音").count():
+        said.add(page.locator("#status").inner_text())
+        page.wait_for_timeout(250)
+        assert len(said) < 2000, said
+    assert any("约剩" in s for s in said), said  # one line: stage, percent and the time left, measured here
+    srt = _newest(studio["out"], "*.srt").read_text(encoding="utf-8")
+    assert "晚上十点" in srt and "九点" not in srt
+    _screenshot(page, "fix", tmp_path)
+
+    # a reading: heard first, saved only when confirmed, and then the station lexicon's
+    from anchor.speech.engines.base import zh_syllables
+    from anchor.speech.lexicon import load_lexicon
+
+    page.get_by_text("读音：教主播读对地名、人名").click()
+    page.get_by_label("词", exact=True).fill("浚县")
+    page.get_by_label("读音", exact=True).fill("jùn xiàn")
+    page.get_by_role("button", name="试听读音").click()
+    page.locator("#reading-note").get_by_text("尚未保存").wait_for(timeout=120_000)
+    lexicon = studio["voices"] / "lexicon.yaml"
+    assert "xùn xiàn" in lexicon.read_text(encoding="utf-8")  # heard, not written
+    page.get_by_role("button", name="存入读音词典…").click()
+    page.locator("#reading-note").get_by_text("确认").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="确认写入读音词典").click()
+    page.locator("#reading-note").get_by_text("已存入读音词典").wait_for(timeout=30_000)
+    spoken = zh_syllables("浚县召开会议", load_lexicon(lexicon))
+    assert [s for _, syllables in spoken for s in syllables][:2] == ["jun4", "xian4"], spoken

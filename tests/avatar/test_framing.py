@@ -196,7 +196,7 @@ def test_a_clip_of_a_small_photo_carries_the_framing_warning(tmp_path):
 
 def test_the_studio_states_the_size_rule_up_front(tmp_path):
     from anchor.apps.service import RenderService
-    from anchor.apps.ui import build_ui
+    from anchor.apps.studio import build_ui
 
     service = RenderService(tmp_path / "out")
     try:

@@ -409,11 +409,7 @@ def test_station_identity_preview_fixes_and_voices_in_the_browser(studio, browse
     assert studio["station"].read_bytes() == before
     page.get_by_label("机构代码（写入隐式 AI 标识）").fill("jiangjin-rongmei")
     page.locator("#brand-logo input[type=file]").set_input_files([str(logo)])
-    try:
-        page.locator("#brand-logo").get_by_text("logo.png").first.wait_for(timeout=30_000)
-    except Exception:
-        page.screenshot(path="/tmp/look/fail.png", full_page=True)
-        raise
+    page.locator("#brand-logo").get_by_text("logo.png").first.wait_for(timeout=30_000)
     page.get_by_role("button", name="保存台标与品牌").click()
     page.wait_for_function("() => !document.querySelector('#brand-note').innerText.includes('出错')", timeout=60_000)
     assert "已保存“江津区融媒体中心”" in note.inner_text(), note.inner_text()

@@ -11,7 +11,7 @@ from PIL import ImageFont
 
 from .canvas import Canvas, Sprite, blend, polygon, rounded_rect, shade, vgradient
 from .fonts import _centre_baseline, _fit, _font, _font_path, body_extent, fit_font, get_font, has_cjk_text, text_px
-from .labels import ai_label_sprite
+from .labels import _logo, ai_label_sprite
 from .layout import Box, Layout
 from .linebreak import wrap_text
 from .subtitles import Cue
@@ -237,7 +237,7 @@ def subtitle_sprite(cue: Cue, layout: Layout, look: Look, language: str | None =
 
 
 def title_card(layout: Layout, look: Look, title: str, language: str = "zh", closing: bool = False) -> np.ndarray:
-    """A full-frame stinger card (HxWx3 uint8): the station bug large, and the headline (intro) or the
+    """A full-frame stinger card (HxWx3 uint8): the station's logo (when it has one) over its name, and the headline (intro) or the
     station's name and its credit line (outro: ``station.credit``, by default "<name>出品"), over the brand
     colours."""
     station = look.station
@@ -256,6 +256,15 @@ def title_card(layout: Layout, look: Look, title: str, language: str = "zh", clo
                            (0, stripe_y + 6)]), secondary, 0.9)
     ink = (24, 26, 34) if light else (255, 255, 255)
     name_font = _fit(look, [station.name], int(layout.short_side * 0.085), int(W * 0.86))
+    if (logo := _logo(look, int(layout.short_side * 0.16))) is not None:  # the station's own mark, above its name
+        rgb, alpha = logo
+        h, w = alpha.shape
+        top_of_name = H * 0.40 - name_font.size * 1.15
+        x, y = max((W - w) // 2, 0), max(int(top_of_name - h - layout.short_side * 0.03), 0)
+        w, h = min(w, W - x), min(h, H - y)
+        mask, colour = np.zeros((H, W), np.float32), np.zeros((H, W, 3), np.float32)
+        mask[y:y + h, x:x + w], colour[y:y + h, x:x + w] = alpha[:h, :w], rgb[:h, :w]
+        c.paint(mask, colour)
     c.text((W - text_px(name_font, station.name)) / 2, H * 0.40, station.name, name_font, ink,
            shadow=None if light else (3, 4, 3.0, 0.5))
     if closing:

@@ -216,3 +216,18 @@ def test_an_empty_upload_keeps_the_logo_and_a_blank_removes_it(station_yaml, tmp
     cleared = save_station({"logo": "", "credit": "  "})
     assert cleared.logo is None and load_station().logo is None and load_station().credit is None
     assert coloured(bug_for(load_station()), GREEN) == 0  # the emblem with the station's first character again
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
+def test_the_logo_opens_and_closes_the_clip_above_the_name(station_yaml, tmp_path, size):
+    look = lambda: Look(load_template("news"), load_station())  # noqa: E731
+    layout = layout_for(*size)
+    before = title_card(layout, look(), "县图书馆延长开放时间")
+    assert (np.abs(before.astype(int) - GREEN).max(axis=2) < 40).sum() == 0
+    save_station({}, logo=rgba_logo(tmp_path / "logo.png"))
+    for closing in (False, True):
+        card = title_card(layout, look(), "县图书馆延长开放时间", closing=closing)
+        rows = np.flatnonzero((np.abs(card.astype(int) - GREEN).max(axis=2) < 40).any(axis=1))
+        assert len(rows) > 0.05 * min(size)  # the logo is there, at a readable size
+        name_rows = np.flatnonzero((np.abs(card.astype(int) - 255).max(axis=2) < 30).any(axis=1))
+        assert rows.max() < name_rows.min()  # above the station's name (the first white ink), not over it

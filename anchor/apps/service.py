@@ -139,7 +139,8 @@ class RenderService:
         options = {k: v for k, v in job.options.items() if k != "cue_texts"}
         if cue_texts is not None:
             options["cue_texts"] = list(cue_texts)
-        return self._add(job.name, job.text, job.fmt, web_options(options), job.origin, job.callback)
+        name = safe_name(check_script(job.text, job.fmt).title)  # the headline again, not "X-2-2"
+        return self._add(name, job.text, job.fmt, web_options(options), job.origin, job.callback)
 
     def remaining(self, job: Job) -> float | None:
         """Seconds a running job has left, from the stage speeds measured on this machine (None: not known yet)."""

@@ -127,12 +127,12 @@ def build(studio: Studio) -> Compose:
             preset = gr.Dropdown(preset_choices, value="", label=t("preset"))
             callback = gr.Textbox(label=t("callback"), placeholder=t("callback_hint"), elem_id="compose-callback")
     with gr.Row():
-        stills = gr.Gallery(label=t("frame_preview"), columns=4, height=360, object_fit="contain", preview=False,
+        stills = gr.Gallery(label=t("frame_preview"), columns=6, height="auto", object_fit="contain", preview=False,
                             elem_id="frame-preview")
     preview_note = gr.Markdown(elem_id="frame-preview-note")
     with gr.Row():
         videos = {a: gr.Video(label=f"{t('video')} {a}", elem_id=f"result-video-{a.replace(':', 'x')}",
-                              interactive=False, visible=a == "9:16") for a in ASPECTS}
+                              interactive=False, visible=a == "9:16", height=560) for a in ASPECTS}
     downloads = gr.File(label=t("downloads"), file_count="multiple", elem_id="downloads", interactive=False)
     job_id = gr.State(None)
     compose = Compose(text, fmt, voice, avatar, template, aspects, preset, callback, status, videos, downloads,

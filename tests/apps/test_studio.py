@@ -472,6 +472,7 @@ def test_station_identity_preview_fixes_and_voices_in_the_browser(studio, browse
     assert any("约剩" in s for s in said), said  # one line: stage, percent and the time left, measured here
     srt = _newest(studio["out"], "*.srt").read_text(encoding="utf-8")
     assert "晚上十点" in srt and "九点" not in srt
+    assert "从今天起\n县图书馆每天开放到晚上十点" in srt  # its lines broken where they were
     _screenshot(page, "fix", tmp_path)
 
     # a reading: heard first, saved only when confirmed, and then the station lexicon's

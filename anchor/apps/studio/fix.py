@@ -10,6 +10,8 @@ from ...errors import InputError
 from .common import Studio, friendly
 from .compose import Compose, follow
 
+LINE_BREAK = " / "  # where a subtitle's second line starts, as the text box shows it (one cue per line)
+
 # the script editor's selected text, read in the browser (a word to give a reading)
 SELECTED_WORD = """(word) => {
   const box = document.querySelector('#script-editor textarea');
@@ -59,7 +61,7 @@ def build(studio: Studio, compose: Compose):
             return gr.update(), gr.update(), gr.update()
         cues = record.get("cues", [])
         times = "\n".join(f"{n}. {c['start']:.2f}–{c['end']:.2f} s" for n, c in enumerate(cues, 1))
-        return ("\n".join(c["text"].replace("\n", " ") for c in cues), times,
+        return ("\n".join(c["text"].replace("\n", LINE_BREAK) for c in cues), times,
                 t("cues_loaded", n=len(cues), title=record.get("title", "")))
 
     @friendly
@@ -67,7 +69,7 @@ def build(studio: Studio, compose: Compose):
         job = service.job(job_id) if job_id else None
         if job is None or job.state != "done":
             raise InputError("请先生成一条视频，再修改它的字幕", "render a clip first, then fix its subtitles")
-        texts = [line.strip() for line in (table or "").splitlines() if line.strip()]
+        texts = [line.strip().replace(LINE_BREAK, "\n") for line in (table or "").splitlines() if line.strip()]
         yield from follow(studio, service.render_again(job.id, cue_texts=texts))
 
     def reused_note(job_id):

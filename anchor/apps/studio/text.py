@@ -104,7 +104,8 @@ TEXT = {
     "brand_current_logo": ("当前台标", "Current logo"),
     "brand_preview": ("新品牌的画面预览", "Preview with this identity"),
     "fix_cues": ("修改字幕后重新生成（语音不重新合成）", "Fix the subtitles and render again (the speech is kept)"),
-    "cue_lines": ("字幕（每行一条，只改文字；行数和时间不变）", "Subtitles (one per line: edit the words; lines and times stay)"),
+    "cue_lines": ("字幕（每行一条，只改文字；行数和时间不变；“ / ”处换行）",
+                  "Subtitles (one per line: edit the words; lines and times stay; \" / \" starts its second line)"),
     "cues_again": ("按修改后的字幕重新生成", "Render again with these subtitles"),
     "cues_hint": ("生成视频后，这里列出每条字幕；改错字后点“按修改后的字幕重新生成”，语音和时间不变，只重画画面",
                   "After a render its subtitles are listed here; fix a typo and render again: the speech and timing "

@@ -103,13 +103,14 @@ class RenderService:
         origin = f"batch-{uuid.uuid4().hex[:8]}"
         if manifests:
             planned = manifest_jobs(manifests[0], scripts, defaults)
-            return [self._add(name, text, fmt, options, origin) for name, text, fmt, options in planned]
+            return [self._add(name, text, fmt, options, origin, upload=f"{manifests[0].name}#{n}")
+                    for n, (name, text, fmt, options) in enumerate(planned, 1)]
         out = []
         for upload in scripts:  # each named by its headline; a file that cannot be read fails alone, saying why
             try:
                 text, fmt = script_upload(upload)
                 title = check_script(text, fmt, upload.stem).title
-                out.append(self._add(safe_name(title or upload.stem), text, fmt, defaults, origin))
+                out.append(self._add(safe_name(title or upload.stem), text, fmt, defaults, origin, upload=upload.name))
             except InputError as e:
                 out.append(self._refused(upload, e, origin))
         return out
@@ -119,14 +120,15 @@ class RenderService:
         name = safe_name(upload.stem)
         zh = error.zh if upload.stem in error.zh else f"{safe_name(upload.name)}：{error.zh}"
         en = error.en if upload.stem in error.en else f"{safe_name(upload.name)}: {error.en}"
-        return self.store.add(f"{origin}:{uuid.uuid4().hex}", name, {}, origin=origin, refused=(zh, en))
+        return self.store.add(_key(origin, upload.name), name, {}, origin=origin, refused=(zh, en))
 
-    def _add(self, name: str, text: str, fmt: str, options: dict, origin: str, callback_url: str | None = None) -> Job:
+    def _add(self, name: str, text: str, fmt: str, options: dict, origin: str, callback_url: str | None = None,
+             upload: str | None = None) -> Job:
         from ..graphics import load_station
 
         callback = check_callback(callback_url or load_station().callback_url, self.webhooks.secret)
         check_anchor(text, fmt, options)
-        item = JobInput(f"{origin}:{uuid.uuid4().hex}", name, options, text=text, fmt=fmt, base_dir=str(samples_dir()),
+        item = JobInput(_key(origin, upload), name, options, text=text, fmt=fmt, base_dir=str(samples_dir()),
                         callback=callback)
         return add_jobs(self.store, [item], origin)[0]
 
@@ -185,6 +187,17 @@ class RenderService:
                         archive.write(path, path.name)
         write_bytes_atomic(target, buffer.getvalue())
         return target
+
+
+def _key(origin: str, upload: str | None) -> str:
+    """A job's key: unique, and naming the uploaded file it came from (see :func:`uploaded_as`)."""
+    return f"{origin}:{uuid.uuid4().hex}" + (f":{safe_name(upload)}" if upload else "")
+
+
+def uploaded_as(job: Job) -> str | None:
+    """The uploaded file (or manifest row) a batch job came from, kept beside the headline it is named by."""
+    parts = job.key.split(":", 2)
+    return parts[2] if len(parts) == 3 else None
 
 
 def file_link(job_id: str, name: str) -> str:

@@ -282,6 +282,7 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
     page.locator("a[download$='.zip']").first.wait_for(timeout=300_000)
     page.wait_for_function("t => document.querySelector('#batch-table').innerText.includes(t)", arg="不是 UTF-8 文本",
                            timeout=30_000)
+    assert "flood-zh.txt" in page.locator("#batch-table").inner_text()  # named by headline, its file kept beside
     _screenshot(page, "batch", tmp_path)
 
     page.get_by_role("tab", name="历史").click()
@@ -458,11 +459,16 @@ def test_station_identity_preview_fixes_and_voices_in_the_browser(studio, browse
     assert magenta.sum() > 200, magenta.sum()  # the uploaded logo is in the station bug
 
     # the subtitles: one fixed in the table, rendered again on the same speech
-    lines = page.locator("#cue-lines textarea")
-    page.wait_for_function("t => document.querySelector('#cue-lines textarea').value.includes(t)", arg="晚上九点",
-                           timeout=60_000)
-    assert re.search(r"\d+\.\d\d–\d+\.\d\d s", page.locator("#cue-times").inner_text())  # each cue's times, kept
-    lines.fill(lines.input_value().replace("晚上九点", "晚上十点"))
+    cell = page.locator('#cue-table [data-testid="cell-0-2"]')  # row 1's subtitle (the tds are a hidden copy)
+    page.wait_for_function("""() => document.querySelector('#cue-table [data-testid="cell-0-2"]')?.innerText
+                              .includes('晚上九点')""", timeout=60_000)
+    assert page.locator('#cue-table [data-testid="cell-0-0"]').inner_text().strip()  # its times, kept
+    edited = cell.inner_text().strip().replace("晚上九点", "晚上十点")
+    cell.dblclick()
+    cell.locator("textarea").fill(edited)
+    page.keyboard.press("Enter")
+    page.wait_for_function("t => document.querySelector('#cue-table').innerText.includes(t)", arg="晚上十点",
+                           timeout=30_000)
     page.get_by_role("button", name="按修改后的字幕重新生成").click()
     said = set()
     while not page.locator("#cue-note").get_by_text("沿用上一版的语音").count():

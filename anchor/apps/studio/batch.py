@@ -20,7 +20,7 @@ def build(studio: Studio, compose: Compose) -> None:
                     file_types=[".txt", ".md", ".yaml", ".yml", ".json", ".csv", ".jsonl"])
     batch_button = gr.Button(t("start_batch"), variant="primary")
     batch_note = gr.Markdown(elem_id="batch-note")
-    table = gr.Dataframe(headers=studio.pick(TEXT["columns"]), label=t("jobs"), interactive=False, wrap=True,
+    table = gr.Dataframe(headers=studio.pick(TEXT["batch_columns"]), label=t("jobs"), interactive=False, wrap=True,
                          elem_id="batch-table")
     gallery = gr.Gallery(label=t("gallery"), columns=6, fit_columns=False, height=300, preview=False,
                          object_fit="contain")
@@ -36,8 +36,10 @@ def build(studio: Studio, compose: Compose) -> None:
         return "", [j.id for j in jobs], *view([j.id for j in jobs]), gr.Timer(active=True)
 
     def view(ids):
+        from ..service import uploaded_as
+
         jobs = [j for j in (service.job(i) for i in ids or []) if j is not None]
-        rows = [[time.strftime("%H:%M:%S", time.localtime(j.created)), j.name, studio.state(j),
+        rows = [[time.strftime("%H:%M:%S", time.localtime(j.created)), j.name, uploaded_as(j) or "", studio.state(j),
                  f"{j.duration:.0f}" if j.duration else "", studio.status(j)] for j in jobs]
         covers = [(str(service.out_dir / a.path), j.name) for j in jobs if j.state == "done"
                   for a in j.artifacts if a.role == "cover"][: len(jobs)]

@@ -10,7 +10,9 @@ from ...errors import InputError
 from .common import Studio, friendly
 from .compose import Compose, follow
 
-LINE_BREAK = " / "  # where a subtitle's second line starts, as the text box shows it (one cue per line)
+LINE_BREAK = " / "  # where a subtitle's second line starts, as its cell in the table shows it
+CUE_COLUMNS = (("开始（秒）", "结束（秒）", "字幕（双击改字；时间不变；“ / ”处换行）"),
+               ("start (s)", "end (s)", "subtitle (double-click to edit; times stay; \" / \" starts line 2)"))
 
 # the script editor's selected text, read in the browser (a word to give a reading)
 SELECTED_WORD = """(word) => {
@@ -33,9 +35,9 @@ def build(studio: Studio, compose: Compose):
     t, service = studio.t, studio.service
 
     with gr.Accordion(t("fix_cues"), open=True, elem_id="fix-cues"):
-        with gr.Row():
-            cue_table = gr.Textbox(label=t("cue_lines"), lines=6, max_lines=40, elem_id="cue-lines", scale=3)
-            cue_times = gr.Markdown(elem_id="cue-times")
+        cue_table = gr.Dataframe(headers=list(studio.pick(CUE_COLUMNS)), datatype=["number", "number", "str"],
+                                 interactive=True, static_columns=[0, 1], wrap=True, elem_id="cue-table",
+                                 column_widths=["12%", "12%", "76%"])
         with gr.Row():
             again_button = gr.Button(t("cues_again"), variant="primary", elem_id="cues-again")
         cue_note = gr.Markdown(t("cues_hint"), elem_id="cue-note")
@@ -58,10 +60,9 @@ def build(studio: Studio, compose: Compose):
         job = service.job(job_id) if job_id else None
         record = clip_record(service, job) if job is not None and job.state == "done" else None
         if record is None:
-            return gr.update(), gr.update(), gr.update()
+            return gr.update(), gr.update()
         cues = record.get("cues", [])
-        times = "\n".join(f"{n}. {c['start']:.2f}–{c['end']:.2f} s" for n, c in enumerate(cues, 1))
-        return ("\n".join(c["text"].replace("\n", LINE_BREAK) for c in cues), times,
+        return ([[c["start"], c["end"], c["text"].replace("\n", LINE_BREAK)] for c in cues],
                 t("cues_loaded", n=len(cues), title=record.get("title", "")))
 
     @friendly
@@ -69,7 +70,7 @@ def build(studio: Studio, compose: Compose):
         job = service.job(job_id) if job_id else None
         if job is None or job.state != "done":
             raise InputError("请先生成一条视频，再修改它的字幕", "render a clip first, then fix its subtitles")
-        texts = [line.strip().replace(LINE_BREAK, "\n") for line in (table or "").splitlines() if line.strip()]
+        texts = [str(row[2]).strip().replace(LINE_BREAK, "\n") for row in _rows(table)]
         yield from follow(studio, service.render_again(job.id, cue_texts=texts))
 
     def reused_note(job_id):
@@ -101,7 +102,7 @@ def build(studio: Studio, compose: Compose):
         save_reading(entry)
         return t("reading_saved", word=entry.word, pinyin=entry.written), gr.update(visible=False)
 
-    shown = [cue_table, cue_times, cue_note]
+    shown = [cue_table, cue_note]
     compose.rendered.then(cues_of, compose.job_id, shown)
     again_button.click(render_again, [compose.job_id, cue_table], compose.outputs(), concurrency_limit=None,
                        show_progress="hidden").then(cues_of, compose.job_id, shown).then(
@@ -113,3 +114,12 @@ def build(studio: Studio, compose: Compose):
         source.change(lambda: gr.update(visible=False), None, confirm_button, show_progress="hidden")
     confirm_button.click(save, [word, reading], [reading_note, confirm_button])
     return cue_table
+
+
+def _rows(table) -> list[list]:
+    """The table's rows whether Gradio hands over a DataFrame or a list of lists."""
+    if table is None:
+        return []
+    if hasattr(table, "values") and hasattr(table, "columns"):
+        return table.values.tolist()
+    return [list(row) for row in table]

@@ -75,6 +75,8 @@ TEXT = {
                    "saved the digital twin \"{name}\" ({s:.0f} s recording, {talk:.0%} of it speech); choose it in "
                    "Compose"),
     "columns": (["时间", "名称", "状态", "用时（秒）", "说明"], ["time", "name", "state", "seconds", "note"]),
+    "batch_columns": (["时间", "名称（标题）", "稿件文件", "状态", "用时（秒）", "说明"],
+                      ["time", "name (headline)", "file", "state", "seconds", "note"]),
     "brand": ("台标与品牌", "Station identity"),
     "brand_intro": ("这里改的台名、台标、颜色、字体、AI 标识和片尾署名，会用在之后所有成片上（制作台、批量和接口）；"
                     "保存前会检查，原配置自动备份。",
@@ -104,13 +106,11 @@ TEXT = {
     "brand_current_logo": ("当前台标", "Current logo"),
     "brand_preview": ("新品牌的画面预览", "Preview with this identity"),
     "fix_cues": ("修改字幕后重新生成（语音不重新合成）", "Fix the subtitles and render again (the speech is kept)"),
-    "cue_lines": ("字幕（每行一条，只改文字；行数和时间不变；“ / ”处换行）",
-                  "Subtitles (one per line: edit the words; lines and times stay; \" / \" starts its second line)"),
     "cues_again": ("按修改后的字幕重新生成", "Render again with these subtitles"),
     "cues_hint": ("生成视频后，这里列出每条字幕；改错字后点“按修改后的字幕重新生成”，语音和时间不变，只重画画面",
                   "After a render its subtitles are listed here; fix a typo and render again: the speech and timing "
                   "stay, only the picture is drawn again"),
-    "cues_loaded": ("《{title}》的 {n} 条字幕：在上面直接改字", "{n} subtitles of \"{title}\": edit their words above"),
+    "cues_loaded": ("《{title}》的 {n} 条字幕：双击文字修改", "{n} subtitles of \"{title}\": double-click a text to edit it"),
     "speech_reused": ("已按修改后的字幕重新生成：沿用上一版的语音，未重新合成", "rendered again with the fixed subtitles: the "
                       "speech was reused, not synthesised again"),
     "speech_spoken": ("已重新生成（语音重新合成了一遍）", "rendered again (the speech was synthesised again)"),

@@ -457,6 +457,14 @@ def test_station_identity_preview_fixes_and_voices_in_the_browser(studio, browse
     frame = read_frames(wide, [3.0])[0].astype(int)
     magenta = np.abs(frame - (230, 0, 200)).max(axis=2) < 40
     assert magenta.sum() > 200, magenta.sum()  # the uploaded logo is in the station bug
+    from anchor.graphics import layout_for, load_look, load_station, title_card
+
+    layout = layout_for(1920, 1080)  # the opening card says the new name: where the two names' cards differ,
+    new, old = (title_card(layout, load_look("news", load_station(path)), SCRIPT.split("\n")[0])
+                for path in (studio["station"], ROOT / "station.yaml"))  # the clip matches the new one
+    names = (np.abs(new.astype(int) - old).max(axis=2) > 60) & (np.arange(1080)[:, None] > 300)
+    opening = read_frames(wide, [1.0])[0].astype(int)[names]
+    assert names.sum() > 2000 and np.abs(opening - new[names]).mean() < 0.3 * np.abs(opening - old[names]).mean()
 
     # the subtitles: one fixed in the table, rendered again on the same speech
     cell = page.locator('#cue-table [data-testid="cell-0-2"]')  # row 1's subtitle (the tds are a hidden copy)

@@ -27,8 +27,6 @@ The corpus in ``tests/data/readings_*.tsv`` holds the readings every change must
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import os
 import re
@@ -38,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..cache import cache_root
+from ..files import file_lock
 from .readings_zh import after_fst, before_fst
 
 _ZH_OPTIONS = dict(full_to_half=False, remove_interjections=False, remove_erhua=False, traditional_to_simple=True)
@@ -86,7 +85,7 @@ def _zh_normalizer():
     final = cache_dir() / tag
     if not _complete(final):
         final.parent.mkdir(parents=True, exist_ok=True)
-        with _file_lock(final.parent / f".{tag}.lock"):
+        with file_lock(final.parent / f".{tag}.lock"):
             if not _complete(final):  # another process may have built it while we waited
                 staging = Path(tempfile.mkdtemp(prefix=f".{tag}.", dir=final.parent))
                 try:
@@ -105,14 +104,6 @@ def _complete(folder: Path) -> bool:
                for name in ("zh_tn_tagger.fst", "zh_tn_verbalizer.fst"))
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path):
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _quiet_wetext():

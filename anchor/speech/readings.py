@@ -12,8 +12,6 @@ station lexicon (:mod:`anchor.speech.lexicon`).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import re
 import secrets
@@ -24,7 +22,7 @@ import numpy as np
 from pydantic import Field
 
 from ..errors import SpeechError, VoiceError
-from ..files import remove_quietly, write_bytes_atomic
+from ..files import file_lock, remove_quietly, write_bytes_atomic
 from ..script import Script
 from .lexicon import _HAN, Lexicon, load_lexicon, reading_syllables
 from .synthesis import synthesize
@@ -101,7 +99,7 @@ def save_reading(reading: Reading, path: str | os.PathLike | None = None) -> Pat
     replace the word's entry there; the rest of the file is kept as it is, the previous version beside it
     (``lexicon.yaml.prev``).  Later renders read the new entry (the loader notices the new file)."""
     path = Path(path) if path is not None else voices_dir() / "lexicon.yaml"
-    with _locked(path.with_name(f".{path.name}.lock")):
+    with file_lock(path.with_name(f".{path.name}.lock")):
         data = path.read_bytes() if path.exists() else b""
         bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
         edited = _edited(data[len(bom):].decode("utf-8"), reading, path)
@@ -168,12 +166,3 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-@contextlib.contextmanager
-def _locked(lock: Path):
-    """One save at a time per lexicon file: two producers saving at once would lose one's entry."""
-    with open(lock, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -494,6 +494,11 @@ def test_station_identity_preview_fixes_and_voices_in_the_browser(studio, browse
     from anchor.speech.lexicon import load_lexicon
 
     page.get_by_text("读音：教主播读对地名、人名").click()
+    page.evaluate("""() => { const box = document.querySelector('#script-editor textarea');
+                             box.focus(); box.setSelectionRange(0, 3); }""")  # the producer selects 县图书
+    page.get_by_role("button", name="取选中的词").click()
+    page.wait_for_function("() => document.querySelector('#reading-word textarea, #reading-word input').value "
+                           "=== '县图书'", timeout=30_000)
     page.get_by_label("词", exact=True).fill("浚县")
     page.get_by_label("读音", exact=True).fill("jùn xiàn")
     page.get_by_role("button", name="试听读音").click()

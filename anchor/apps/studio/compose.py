@@ -164,7 +164,7 @@ def build(studio: Studio) -> Compose:
         """The stills again when something they show changed (the headline, anchor, template, aspects)."""
         from ..service import preview_stills
 
-        key = [_headline(text), fmt, avatar, template, list(aspects or ())]
+        key = [_headline(text), fmt, avatar, template, list(aspects or ()), _station_version()]
         if key == drawn_key and not force:
             return gr.update(), gr.update(), drawn_key
         started = time.monotonic()
@@ -211,6 +211,14 @@ def build(studio: Studio) -> Compose:
     cancel_button.click(cancel, job_id, status, concurrency_limit=None, show_progress="hidden")
     compose.preview = (functools.partial(preview, force=True), drawn, [stills, preview_note, drawn_key])
     return compose
+
+
+def _station_version() -> int:
+    """When the station file last changed: a preview drawn before the 台标与品牌 tab saved is drawn again."""
+    from ...graphics import station_file
+
+    path = station_file()
+    return path.stat().st_mtime_ns if path.is_file() else 0
 
 
 def _headline(text: str | None) -> str:

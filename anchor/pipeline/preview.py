@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -25,19 +24,16 @@ from ..render import (
     Plan, Seat, check_broll, compose_frames, plan_story, scene_layers, speaker_shots, studio_set, subtitle_layers,
 )
 from ..script import Script, split_stories
-from ..speech import Phrase, Speech, Timeline, Turn, script_words
+from ..speech import Phrase, Speech, Timeline, Turn, script_words, split_phrases
 from .cast import Cast, cast_of, labelled
 from .options import RenderOptions
 
 SECONDS_PER_UNIT = {"zh": 1 / 5.0, "en": 1 / 2.8}  # a character (zh) or word (en) inside a phrase, at rate 1.0
 LEAD = 0.05  # the first word's start into the speech audio
-PAUSES = {"comma": 0.12, "sentence": 0.35, "paragraph": 0.6}  # as the speech stage makes them
 TURN_GAP = 0.45  # at a desk, when the other anchor takes over
 SAMPLE_RATE = 48000
 SETS_KEPT = 6  # studio sets (backdrop and prepared anchors) kept per process: 3 aspects x 2 anchors
 
-_BREAK = re.compile(r"(?:([。！？；]|[!?;](?=\s|$)|\.(?=\s*$|\s+[^\sa-z]))|([，、：…]|[,:](?=\s|$)))[”’」』）)】》\"']*")
-_PAUSE_MARK = re.compile(r"[\[【]\s*(?:停顿|暂停|pause)\s*(\d+(?:\.\d+)?)?[^\]】]*[\]】]", re.I)
 
 
 @dataclass(frozen=True)
@@ -91,13 +87,14 @@ def estimated_speech(story: Script, voices) -> tuple[Speech, tuple[Turn, ...]]:
     speakers = [story.turns[0] if story.turns else 0] * len(story.preamble()) + list(story.turns or [0] * len(texts))
     phrases: list[Phrase] = []
     turns: list[Turn] = []
+    words = script_words(story, voices[0])  # kept whole, as the speech stage keeps them
     now = LEAD
     for text, speaker in zip(texts, speakers):
         if not turns or turns[-1].speaker != speaker:
             now = phrases[-1].end + TURN_GAP + LEAD if phrases else now
             turns.append(Turn(speaker, now - LEAD, now, (len(phrases), len(phrases))))
         per_unit = SECONDS_PER_UNIT[story.language] / (voices[speaker].rate or 1.0)
-        for display, units, pause in _phrases(text, story.language):
+        for display, units, pause in _phrases(text, story.language, words):
             phrases.append(Phrase(display, display, now, now + units * per_unit))
             now = phrases[-1].end + pause
         turns[-1] = replace(turns[-1], end=phrases[-1].end if phrases else now,
@@ -110,35 +107,18 @@ def estimated_speech(story: Script, voices) -> tuple[Speech, tuple[Turn, ...]]:
     return speech, tuple(turns) if story.speakers else ()
 
 
-def _phrases(paragraph: str, language: str) -> list[tuple[str, int, float]]:
-    """(text, spoken units, pause after) of each phrase of one paragraph: cut after sentence and comma
-    punctuation, at pause marks and line ends; a piece with nothing to say joins the phrase before it."""
+def _phrases(paragraph: str, language: str, words: tuple[str, ...]) -> list[tuple[str, int, float]]:
+    """(text, spoken units, pause after) of each phrase of one paragraph, cut where the speech stage cuts it
+    (``split_phrases``); a piece with nothing to say joins the phrase before it."""
     out: list[list] = []
-    for line in (part for part in paragraph.split("\n") if part.strip()):
-        for k, piece in enumerate(_PAUSE_MARK.split(line)):
-            if k % 2:  # a pause mark's seconds
-                if out:
-                    out[-1][2] = max(out[-1][2], float(piece or 1.0))
-                continue
-            start = 0
-            for m in [*_BREAK.finditer(piece), None]:
-                end = m.end() if m else len(piece)
-                text = piece[start:end].strip()
-                start = end
-                if not text:
-                    continue
-                words = text.split() if language == "en" else list(text)
-                units = sum(any(c.isalnum() for c in w) for w in words)
-                pause = PAUSES["sentence" if m and m.group(1) else "comma"] if m else 0.0
-                if units or not out:
-                    out.append([text, units, pause])
-                else:
-                    out[-1][0] += text if language == "zh" else f" {text}"
-                    out[-1][2] = max(out[-1][2], pause)
-        if out:
-            out[-1][2] = max(out[-1][2], PAUSES["sentence"])  # a line break ends a sentence
-    if out:
-        out[-1][2] = max(out[-1][2], PAUSES["paragraph"])
+    for piece in split_phrases([paragraph], language, words):
+        tokens = piece.display.split() if language == "en" else list(piece.display)
+        units = sum(any(c.isalnum() for c in w) for w in tokens)
+        if units or not out:
+            out.append([piece.display, units, piece.pause_after])
+        else:
+            out[-1][0] += piece.display if language == "zh" else f" {piece.display}"
+            out[-1][2] = max(out[-1][2], piece.pause_after)
     return [(text, units, pause) for text, units, pause in out if units]
 
 

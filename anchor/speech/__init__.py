@@ -24,6 +24,7 @@ it and returns a :class:`Speech`, :func:`voices_table` lists the presets with th
 
 from .catalog import voices_table
 from .dialogue import PAIR_VOICES, Turn, pair_voice, speaker_timeline, synthesize_turns
+from .phrasing import split_phrases
 from .readings import Reading, check_reading, hear_reading, save_reading
 from .store import Speech
 from .synthesis import synthesize
@@ -33,4 +34,4 @@ from .words import jieba_words, script_words, segment
 
 __all__ = ["PAIR_VOICES", "Phrase", "Reading", "Speech", "Timeline", "Turn", "VISEMES", "Viseme", "check_reading",
            "hear_reading", "jieba_words", "list_voices", "load_voice", "pair_voice", "save_reading", "script_words",
-           "segment", "speaker_timeline", "synthesize", "synthesize_turns", "voices_dir", "voices_table"]
+           "segment", "speaker_timeline", "split_phrases", "synthesize", "synthesize_turns", "voices_dir", "voices_table"]

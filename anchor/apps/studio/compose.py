@@ -42,7 +42,7 @@ class Compose:
         return [self.job_id, self.status, *self.videos.values(), self.downloads]
 
 
-def follow(studio: Studio, job, cues_out: bool = False):
+def follow(studio: Studio, job):
     """Yield the outputs of :meth:`Compose.outputs` while ``job`` waits, runs and ends (then its clips)."""
     import gradio as gr
 
@@ -53,11 +53,12 @@ def follow(studio: Studio, job, cues_out: bool = False):
         time.sleep(0.5)
         job = service.job(job.id)
     if job.state != "done":
-        yield [job.id, studio.status(job), *[gr.update(value=None, visible=a == "9:16") for a in ASPECTS], None]
+        yield [job.id, as_html(studio.status(job)), *[gr.update(value=None, visible=a == "9:16") for a in ASPECTS],
+               None]
         return  # 失败：the reason, or 已取消; it stays until the next action
     videos = {a.aspect: str(service.out_dir / a.path) for a in job.artifacts if a.role == "video"}
     players = [gr.update(value=videos.get(a), visible=a in videos or (not videos and a == "9:16")) for a in ASPECTS]
-    status = studio.status(job) + studio.said(voice_fallback(job, service))
+    status = as_html(studio.status(job) + studio.said(voice_fallback(job, service)))
     yield [job.id, status, *players, [str(p) for p in service.files(job)]]
 
 
@@ -65,10 +66,17 @@ def progress_line(studio: Studio, job) -> str:
     """One line for a waiting or running job: its stage, percent and the time left, over a bar."""
     text = studio.status(job)
     if job.state != "running":
-        return text
+        return as_html(text)
     left = studio.service.remaining(job)
     text += " · " + (studio.t("left", s=left) if left is not None else studio.t("estimating"))
-    return f"{text}<br><progress value=\"{job.progress:.3f}\" max=\"1\" style=\"width:100%\"></progress>"
+    return f"{as_html(text)}<br><progress value=\"{job.progress:.3f}\" max=\"1\" style=\"width:100%\"></progress>"
+
+
+def as_html(text: str) -> str:
+    """The status line's text for its HTML element: escaped (an error may quote a script), paragraphs kept."""
+    import html
+
+    return html.escape(text, quote=False).replace("\n\n", "<br>").replace("\n", "<br>")
 
 
 def voice_fallback(job, service) -> str | None:
@@ -182,14 +190,14 @@ def build(studio: Studio) -> Compose:
             job = service.submit_text(text, fmt, options_of(voice, avatar, template, aspects, preset),
                                       callback_url=(callback or "").strip() or None)
         except AnchorError as e:  # a mistake in the script or options: said where it stays, not in a toast
-            yield [None, studio.said_error(e), *[gr.update()] * (len(ASPECTS) + 1)]
+            yield [None, as_html(studio.said_error(e)), *[gr.update()] * (len(ASPECTS) + 1)]
             return
         yield from follow(studio, job)
 
     @friendly
     def cancel(job_id):
         if job_id:
-            return studio.status(service.cancel(job_id))
+            return as_html(studio.status(service.cancel(job_id)))
         return gr.update()
 
     count = functools.partial(char_count, limit=MAX_SCRIPT_CHARS, lang=studio.lang)

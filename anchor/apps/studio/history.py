@@ -52,7 +52,7 @@ def build(studio: Studio, compose: Compose, tabs) -> object:
         o = job.options
         aspects = o.get("aspects") or []
         aspects = aspects.split(",") if isinstance(aspects, str) else aspects
-        return (text, fmt, o.get("voice") or studio.default_voice, o.get("avatar") or None, o.get("template") or "",
+        return (text, fmt, o.get("voice") or "", o.get("avatar") or None, o.get("template") or "",
                 list(aspects) or ["9:16"], o.get("preset") or "", gr.Tabs(selected="compose"))
 
     refresh.click(rows, None, [table, pick])

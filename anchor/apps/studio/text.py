@@ -13,6 +13,7 @@ TEXT = {
     "format": ("格式", "Format"),
     "script": ("稿件（第一行为标题）", "Script (first line is the headline)"),
     "voice": ("语音", "Voice"),
+    "voice_auto": ("自动（稿件指定的，否则按稿件语言的默认语音）", "automatic (the script's own, else its language's default)"),
     "voice_preview": ("听一听这个声音", "Hear this voice"),
     "avatar": ("主播", "Anchor"),
     "template": ("画面模板", "Template"),

@@ -60,26 +60,22 @@ class StageClock:
         with store.connect() as db:
             db.executescript(_SCHEMA)
 
-    def stage_of(self, job_id: str) -> str | None:
-        return self._current.get(job_id, (None, 0.0))[0]
-
     def started(self, job_id: str) -> None:
         self._current[job_id] = ("speech", time.monotonic())
 
-    def observe(self, job: Job | None, job_id: str, stage: str) -> None:
+    def observe(self, job_id: str, stage: str) -> None:
         """``job_id`` reports ``stage``: when that is a new stage, the one before it took until now."""
         was = self._current.get(job_id)
         if was is None or was[0] == stage:
             return
         now = time.monotonic()
         self._current[job_id] = (stage, now)
-        if job is not None:
-            self._record(was[0], now - was[1], work_of(job, was[0]))
+        self._record(was[0], now - was[1], work_of(self.store.get(job_id), was[0]))
 
-    def finished(self, job: Job | None, job_id: str, ok: bool) -> None:
+    def finished(self, job_id: str, ok: bool) -> None:
         was = self._current.pop(job_id, None)
-        if ok and was is not None and job is not None:
-            self._record(was[0], time.monotonic() - was[1], work_of(job, was[0]))
+        if ok and was is not None:
+            self._record(was[0], time.monotonic() - was[1], work_of(self.store.get(job_id), was[0]))
 
     def _record(self, stage: str, seconds: float, work: float) -> None:
         with self.store.connect() as db:

@@ -181,8 +181,7 @@ class Runner:
         """Write the running jobs' progress to the store (at most twice a second each)."""
         now = time.monotonic()
         for job_id, (stage, value) in list(self.running.items()):
-            self.clock.observe(None if self.clock.stage_of(job_id) in (None, stage) else self.store.get(job_id),
-                               job_id, stage)
+            self.clock.observe(job_id, stage)
             if now - self._saved.get(job_id, 0.0) >= 0.5:
                 self._saved[job_id] = now
                 self.store.report(job_id, stage, value)
@@ -196,7 +195,7 @@ class Runner:
         return self.clock.remaining(job, min(max((value - start) / share, 0.0), 1.0))
 
     def _record(self, job_id: str, outcome: dict) -> None:
-        self.clock.finished(self.store.get(job_id), job_id, outcome["state"] == "done")
+        self.clock.finished(job_id, outcome["state"] == "done")
         self.running.pop(job_id, None)
         self._saved.pop(job_id, None)
         if outcome["state"] == "done":

@@ -15,28 +15,28 @@ import hashlib
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from ..avatar import anchor_record, check_consent, consent_warnings, framing_shortfall, lower_third_names, plan_rig
+from ..avatar import anchor_record, consent_warnings, framing_shortfall, plan_rig
 from ..errors import InputError
 from ..export import (
-    Clip, ClipWriter, ExportPreset, Platform, aigc_json, aigc_label, export_settings, file_entry, load_platform,
-    write_cover, write_metadata, write_subtitles,
+    Clip, ClipWriter, aigc_json, aigc_label, file_entry, write_cover, write_metadata, write_subtitles,
 )
-from ..graphics import Look, aspect_size, build_cues, cue_records, layout_for, load_look, load_station, with_texts
+from ..graphics import aspect_size, build_cues, cue_records, layout_for, with_texts
 from ..render import (
-    Seat, check_broll, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speaker_shots,
+    Seat, clip_mix, compose_frames, cover_frame, load_audio, plan_story, scene_layers, speaker_shots,
     speech_track, stinger_seconds, studio_set, subtitle_layers,
 )
-from ..script import Script, load_script, split_stories
+from ..script import Script, load_script
 from ..speech import script_words
 from ..version import __version__
 from .audio import audio_master
-from .cast import Cast, cast_of, labelled, performances, speak
+from .cast import labelled, performances, speak
 from .options import Progress, RenderOptions
+from .prepare import Prepared, prepare
 
 AUDIO_RATE = 48000
 
@@ -48,16 +48,10 @@ def render(script_path: str | Path, out_dir: str | Path, options: RenderOptions 
 
 
 @dataclass(frozen=True)
-class _Job:
-    """Everything resolved and checked before rendering starts."""
+class _Job(Prepared):
+    """What :func:`prepare` resolved, and each story's music, decoded."""
 
-    stories: list[Script]
-    look: Look
-    platform: Platform | None
-    exports: dict[str, ExportPreset]  # aspect -> encoder settings
-    casts: list[Cast]  # per story: each seat's avatar and voice (two at a desk)
     music: list[np.ndarray | None]
-    options: RenderOptions
 
 
 def render_script(script: Script, out_dir: str | Path, options: RenderOptions | None = None,
@@ -78,26 +72,13 @@ def render_script(script: Script, out_dir: str | Path, options: RenderOptions | 
 
 
 def _prepare(script: Script, options: RenderOptions) -> _Job:
-    stories = split_stories(script) if options.split else [script]
-    if options.cue_texts is not None and len(stories) > 1:
+    job = prepare(script, options)
+    if options.cue_texts is not None and len(job.stories) > 1:
         raise InputError("改字幕只能针对一条新闻（不要同时分条）", "corrected subtitles apply to one clip: not with split")
-    station = load_station(options.station)
-    stories = [s.with_read_title(station.read_title) for s in stories]
-    look = load_look(options.template or script.template or ("wenzheng" if script.question else None), station)
-    platform = load_platform(options.preset) if options.preset else None
-    exports = export_settings(options.aspects or (platform.aspects if platform else ("9:16",)), platform,
-                              options.export)
     for which in ("intro", "outro"):
-        stinger_seconds(look, which)  # a station ident video that cannot be read fails now
-    casts = [cast_of(s, options) for s in stories]
-    stories = [s.with_anchor_name(*lower_third_names(c.avatars[0], station)) for s, c in zip(stories, casts)]
-    for avatar in (a for c in casts for a in c.avatars):
-        check_consent(avatar, station, options.require_consent)  # a ConsentError before any work
-    music = []
-    for story in stories:
-        check_broll(story)
-        music.append(load_audio(story.music.path) if story.music else None)
-    return _Job(stories, look, platform, exports, casts, music, options)
+        stinger_seconds(job.look, which)  # a station ident video that cannot be read fails now
+    music = [load_audio(story.music.path) if story.music else None for story in job.stories]
+    return _Job(**{f.name: getattr(job, f.name) for f in fields(job)}, music=music)
 
 
 def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:

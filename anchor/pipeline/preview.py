@@ -16,17 +16,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..avatar import AvatarPack, Performance, check_consent, lower_third_names, plan_rig
+from ..avatar import AvatarPack, Performance, plan_rig
 from ..errors import ScriptError
-from ..export import export_settings, load_platform
-from ..graphics import Layout, Look, aspect_size, build_cues, layout_for, load_look, load_station
+from ..graphics import Layout, Look, aspect_size, build_cues, layout_for
 from ..render import (
-    Plan, Seat, check_broll, compose_frames, plan_story, scene_layers, speaker_shots, studio_set, subtitle_layers,
+    Plan, Seat, compose_frames, plan_story, scene_layers, speaker_shots, studio_set, subtitle_layers,
 )
-from ..script import Script, split_stories
+from ..script import Script
 from ..speech import Phrase, Speech, Timeline, Turn, script_words, split_phrases
-from .cast import Cast, cast_of, labelled
+from .cast import Cast, labelled
 from .options import RenderOptions
+from .prepare import prepare
 
 SECONDS_PER_UNIT = {"zh": 1 / 5.0, "en": 1 / 2.8}  # a character (zh) or word (en) inside a phrase, at rate 1.0
 LEAD = 0.05  # the first word's start into the speech audio
@@ -51,17 +51,8 @@ def preview_stills(script: Script, options: RenderOptions | None = None) -> list
     """The opening and lower-third stills of the clip a render of ``script`` (its first story) would make, for
     each aspect; what a render checks before its slow work fails here with the same error."""
     options = options or RenderOptions()
-    station = load_station(options.station)
-    story = (split_stories(script) if options.split else [script])[0].with_read_title(station.read_title)
-    look = load_look(options.template or story.template or ("wenzheng" if story.question else None), station)
-    platform = load_platform(options.preset) if options.preset else None
-    exports = export_settings(options.aspects or (platform.aspects if platform else ("9:16",)), platform,
-                              options.export)
-    cast = cast_of(story, options)
-    story = story.with_anchor_name(*lower_third_names(cast.avatars[0], station))
-    for avatar in cast.avatars:
-        check_consent(avatar, station, options.require_consent)
-    check_broll(story)
+    job = prepare(script, options)  # what a render resolves and checks first, the same way
+    story, cast, look, exports = job.stories[0], job.casts[0], job.look, job.exports
     speech, turns = estimated_speech(story, cast.voices)
     fps = next(iter(exports.values())).fps
     plan = plan_story(story, speech, look, fps, options.lead_in, options.lead_out, turns)

@@ -18,8 +18,8 @@ def test_nothing_measured_means_no_estimate_then_the_measured_rates_give_one(tmp
     assert clock.remaining(first, 0.0) is None  # a fresh machine: nothing measured, nothing made up
     for stage, seconds in (("speech", 0.2), ("avatar", 0.05), ("render", 0.3)):
         time.sleep(seconds)
-        clock.observe(first, first.id, {"speech": "avatar", "avatar": "render", "render": "render"}[stage])
-    clock.finished(first, first.id, ok=True)
+        clock.observe(first.id, {"speech": "avatar", "avatar": "render", "render": "render"}[stage])
+    clock.finished(first.id, ok=True)
     rates = clock.rates()
     assert set(rates) == {"speech", "avatar", "render"}
     assert abs(rates["speech"] * work_of(first, "speech") - 0.2) < 0.1
@@ -37,8 +37,8 @@ def test_a_stage_under_way_is_timed_by_its_own_pace(tmp_path):
     clock = StageClock(store)
     job = _job(store)
     clock.started(job.id)
-    clock.observe(job, job.id, "avatar")
-    clock.observe(job, job.id, "render")
+    clock.observe(job.id, "avatar")
+    clock.observe(job.id, "render")
     time.sleep(0.4)
     left = clock.remaining(job, 0.5)  # half the frames in 0.4 s: about 0.4 s to go, render being the last stage
     assert 0.3 < left < 0.6

@@ -18,6 +18,7 @@ import traceback
 
 from ..errors import AnchorError
 from .cli_avatar import add_avatar_commands
+from .cli_live import add_live_command
 
 STAGES = {"speech": "语音合成 speech", "avatar": "主播形象 avatar", "render": "渲染编码 render"}
 
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                        "finishes or fails (default: station.yaml's callback_url)")
     batch.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar or table")
     batch.set_defaults(run=_batch)
+    add_live_command(commands)
     studio = commands.add_parser("studio", help="制作台网页和 HTTP API / the producer studio (web UI) and HTTP API")
     studio.add_argument("--host", default="127.0.0.1", help="监听地址（非本机需 --auth）/ address (other than 127.0.0.1 needs --auth)")
     studio.add_argument("--port", type=int, default=7860)

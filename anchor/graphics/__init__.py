@@ -10,7 +10,7 @@ Modules, lowest first:
 * ``fonts``     — finding and loading the CJK fonts, measuring and fitting text;
 * ``canvas``    — sprites, :func:`blend`, the painting canvas and mask shapes;
 * ``subtitles`` — subtitle cues from the speech timeline, SRT and WebVTT text;
-* ``labels``    — the visible AI label, its corner mark and the station bug;
+* ``labels``    — the visible AI label, its corner mark, the station bug and a live channel's 直播 mark;
 * ``titles``    — headline, lower third, ticker, subtitle sprites, title cards and the cover;
 * ``flash``     — a breaking-news flash's sting card and urgent band;
 * ``wenzheng``  — a 问政 reply's question card;
@@ -26,7 +26,7 @@ and :func:`desk_sprite` for the set, and the layer classes for the compositor.
 from .brand import brand_fields, save_station, station_file
 from .canvas import Sprite, blend
 from .flash import flash_card, urgent_band_sprite
-from .labels import ai_label_sprite, brand_sprite, corner_mark_sprite
+from .labels import ai_label_sprite, brand_sprite, corner_mark_sprite, live_mark_sprite
 from .layers import (
     Z_AI_LABEL, Z_BRAND, Z_BROLL_FULL, Z_BROLL_PIP, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Z_SUBTITLES, Z_TICKER, ImageBRoll,
     Layer, LowerThirdLayer, SpriteLayer, Stinger, TickerLayer, VideoBRoll, contains, intersect, paste, pip_frame,
@@ -46,5 +46,5 @@ __all__ = ["Cue", "Box", "ImageBRoll", "Layer", "Layout", "Look", "LowerThirdLay
            "aspect_size", "blend", "brand_fields", "brand_sprite", "build_cues", "contains", "corner_mark_sprite", "cover_image",
            "cue_records", "desk_sprite", "flash_card",
            "headline_sprite", "intersect", "layout_for", "list_templates", "load_look", "load_station", "Station",
-           "lower_third_sprite", "paste", "pip_frame", "question_card", "question_seconds", "save_station", "station_file", "studio_background", "subtitle_sprite", "ticker_art",
+           "live_mark_sprite", "lower_third_sprite", "paste", "pip_frame", "question_card", "question_seconds", "save_station", "station_file", "studio_background", "subtitle_sprite", "ticker_art",
            "title_card", "urgent_band_sprite", "video_duration", "with_texts"]

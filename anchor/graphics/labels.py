@@ -178,3 +178,22 @@ def brand_sprite(layout: Layout, look: Look) -> Sprite:
         c.text(x1 + slant + pad * 0.5, _centre_baseline(en_font, en, h), en, en_font,
                (235, 235, 240) if not rounded else (40, 44, 56))
     return c.sprite(box.x, box.y, 0.0, math.inf, kind="brand")
+
+
+# --------------------------------------------------------------------------- live channel
+def live_mark_sprite(layout: Layout, look: Look, clock: str) -> Sprite:
+    """A live channel's mark: a red "直播 LIVE" pill and the time of day, right-aligned with the corner mark
+    (above it where the frame has room, else under it)."""
+    corner = layout.corner_mark
+    h = corner.h
+    font, clock_font = _font(look, int(h * 0.46)), _font(look, int(h * 0.42), "regular")
+    live, pad = "直播 LIVE", int(h * 0.34)
+    live_w = pad + text_px(font, live) + pad
+    clock_w = pad + text_px(clock_font, "00:00:00") + pad
+    c = Canvas(live_w + clock_w, h)
+    c.paint(rounded_rect(c.w, c.h, 0, 0, c.w, h, h / 2), (8, 10, 18), 0.62)
+    c.paint(rounded_rect(c.w, c.h, 0, 0, live_w, h, h / 2), (214, 28, 36))
+    c.text(pad, _centre_baseline(font, live, h), live, font, (255, 255, 255))
+    c.text(live_w + pad, _centre_baseline(clock_font, clock, h), clock, clock_font, (235, 238, 245))
+    y = corner.y - h - 12 if corner.y - h - 12 >= 16 else corner.bottom + 12
+    return c.sprite(corner.right - c.w, y, 0.0, math.inf, kind="live_mark")

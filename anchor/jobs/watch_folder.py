@@ -44,7 +44,7 @@ def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOp
 
         def feed() -> list[str]:
             new = []
-            for path in _settled_scripts(inbox, seen):
+            for path in settled_scripts(inbox, seen):
                 item = JobInput(f"{path}@{_digest_of(path)}", path.stem, {}, source=str(path))
                 job = add_jobs(store, [item], origin=str(inbox), callback=callback)[0]
                 if job.state == "done" and store.verify(job):
@@ -87,7 +87,7 @@ def watch(inbox: str | os.PathLike, out_dir: str | os.PathLike, options: BatchOp
             hooks.close()
 
 
-def _settled_scripts(inbox: Path, seen: dict[Path, tuple[float, int]]) -> list[Path]:
+def settled_scripts(inbox: Path, seen: dict[Path, tuple[float, int]]) -> list[Path]:
     """Scripts in the inbox whose size and time stayed the same since the last look (fully copied in)."""
     ready = []
     for path in sorted(inbox.iterdir()):

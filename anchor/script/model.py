@@ -99,6 +99,7 @@ class Script:
     question: Question | None = None  # a 问政 reply: the citizen's question it answers
     speakers: tuple[Speaker, ...] = ()  # a two-anchor desk: who speaks, in seat order (none: one anchor)
     turns: tuple[int, ...] = ()  # with speakers: the speaker of each paragraph (an index into speakers)
+    urgent: bool = False  # a live channel puts it on air right after the item on air now (anchor live)
 
     def preamble(self) -> list[str]:
         """What is read before the body, each a paragraph of its own: the headline (``read_title``), then a

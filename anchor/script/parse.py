@@ -15,7 +15,7 @@ from .model import FORMATS, LANGUAGES, STATUSES, Music, Question, Script
 from .speakers import speaker_turns
 
 _FIELDS = {"title", "language", "voice", "avatar", "lower_third", "body", "template", "ticker", "music", "cues",
-           "recording", "read_title", "question", "department", "status", "read_question", "speakers"}
+           "recording", "read_title", "question", "department", "status", "read_question", "speakers", "urgent"}
 
 
 def load_script(path: str | Path) -> Script:
@@ -76,6 +76,7 @@ def parse_script(text: str, fmt: str = ".txt", stem: str = "script", base_dir: s
         question=_question(fields),
         speakers=speakers,
         turns=turns,
+        urgent=bool(_flag(fields.get("urgent"), "urgent")),
     )
 
 

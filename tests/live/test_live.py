@@ -1,0 +1,113 @@
+"""The live channel: its running order, and a real run streamed as HLS and read back with a decoder."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from anchor.errors import InputError
+from anchor.live import LiveOptions, LiveQueue
+
+
+def script(folder: Path, name: str, title: str, body: str, extra: str = "") -> Path:
+    path = folder / name
+    path.write_text(f"---\ntitle: {title}\n{extra}---\n{body}\n", encoding="utf-8")
+    return path
+
+
+def test_items_play_in_order_urgent_first_and_a_bad_script_is_skipped_with_its_reason(tmp_path):
+    queue = LiveQueue(tmp_path / "out")
+    a = queue.add(script(tmp_path, "a.md", "甲", "第一条。"))
+    b = queue.add(script(tmp_path, "b.md", "乙", "第二条。"))
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: 坏稿\n---\n\n", encoding="utf-8")
+    skipped = queue.add(bad)
+    c = queue.add(script(tmp_path, "c.md", "丙", "紧急。", "urgent: true\n"))
+    assert skipped.state == "skipped" and "正文为空" in skipped.reason and "no body" in skipped.reason
+    assert [i.title for i in queue.pending()] == ["丙", "甲", "乙"]
+    assert queue.add(tmp_path / "a.md").id == a.id  # the same file is the same item
+    queue.move(b.id, -1)
+    assert [i.title for i in queue.pending()] == ["丙", "乙", "甲"]
+    queue.remove(c.id)
+    assert [i.title for i in queue.pending()] == ["乙", "甲"]
+    queue.mark_urgent(a.id)
+    assert [i.title for i in queue.pending()] == ["甲", "乙"]
+
+
+def test_after_a_crash_the_item_on_air_goes_first_again_and_a_half_made_clip_is_made_again(tmp_path):
+    queue = LiveQueue(tmp_path / "out")
+    a, b, c = (queue.add(script(tmp_path, f"{n}.md", n, "正文。")) for n in "abc")
+    queue.set_state(a.id, "aired")
+    queue.set_state(b.id, "on_air", clip="b.mp4")
+    queue.set_state(c.id, "rendering")
+    again = LiveQueue(tmp_path / "out")
+    again.recover()
+    assert [(i.title, i.state) for i in again.pending()] == [("b", "ready"), ("c", "queued")]
+    assert again.next_to_air().title == "b"
+
+
+def test_a_channel_needs_an_output_and_a_supported_picture():
+    with pytest.raises(InputError, match="--hls"):
+        LiveOptions()
+    with pytest.raises(InputError, match="9:16"):
+        LiveOptions(hls_dir="x", aspect="1:1")
+    with pytest.raises(InputError, match="2-6"):
+        LiveOptions(hls_dir="x", segment_seconds=10)
+
+
+def decoded(paths: list[Path]) -> tuple[float, float, np.ndarray]:
+    """Video and audio seconds of the segments played one after another, and the audio (mono float)."""
+    frames, audio = 0, []
+    for path in paths:
+        with av.open(str(path)) as container:
+            frames += sum(1 for _ in container.decode(video=0))
+        with av.open(str(path)) as container:
+            audio += [f.to_ndarray().mean(axis=0) for f in container.decode(audio=0)]
+    sound = np.concatenate(audio)
+    return frames / 25, len(sound) / 48000, sound
+
+
+@pytest.mark.timeout(400)
+def test_a_60_second_hls_run_is_contiguous_matches_the_wall_clock_and_takes_a_script_dropped_mid_stream(tmp_path):
+    playlist = tmp_path / "playlist"
+    playlist.mkdir()
+    script(playlist, "a.md", "城区道路改造今日完工", "城区主干道改造工程今天全面完工，六条道路恢复通行。")
+    hls, out = tmp_path / "hls", tmp_path / "out"
+    cmd = [sys.executable, "-m", "anchor.apps.cli", "live", str(playlist), "--hls", str(hls), "--out", str(out),
+           "--seconds", "60", "--window", "40"]
+    started = time.monotonic()
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(20)
+    script(playlist, "b.md", "周末将有降温", "气象台预计，周末全县气温下降六到八度。")
+    (playlist / "broken.md").write_text("---\ntitle: 缺正文\n---\n", encoding="utf-8")
+    stdout, stderr = run.communicate(timeout=300)
+    assert run.returncode == 0, stderr
+    index = (hls / "index.m3u8").read_text()
+    assert index.startswith("#EXTM3U") and "#EXT-X-ENDLIST" in index
+    lengths = [float(x) for x in re.findall(r"#EXTINF:([\d.]+)", index)]
+    assert all(0 < x <= 4.0 + 1e-6 for x in lengths), lengths
+    numbers = [int(n) for n in re.findall(r"seg-(\d+)\.ts", index)]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert numbers[0] == 0, "a 40-segment window keeps the whole minute"
+    video_s, audio_s, sound = decoded([hls / f"seg-{n:06d}.ts" for n in numbers])
+    assert abs(video_s - 60) <= 1 and abs(audio_s - 60) <= 1, (video_s, audio_s)
+    assert abs(sum(lengths) - 60) <= 1
+    assert time.monotonic() - started >= 60  # paced on the wall clock, not faster
+    # never silent for long: the interval has its music bed; the longest quiet is inside a clip (its title card
+    # and lead-in, 2.4 s measured), not between items
+    windows = np.abs(sound[: len(sound) // 4800 * 4800]).reshape(-1, 4800).max(axis=1)
+    quiet = max((len(m) for m in re.findall("0+", "".join("0" if w < 1e-3 else "1" for w in windows))), default=0)
+    assert quiet * 0.1 <= 3.0, f"{quiet * 0.1:.1f} s of silence"
+    queue = {i.title: i for i in LiveQueue(out).items()}
+    assert queue["城区道路改造今日完工"].state == "aired"
+    assert queue["周末将有降温"].plays + (queue["周末将有降温"].state == "on_air") >= 1 or \
+        queue["周末将有降温"].state in ("ready", "rendering"), queue["周末将有降温"]
+    assert queue["缺正文"].state == "skipped" and "跳过" in stderr and "缺正文" not in stdout
+    assert '"frames": 1500' in stdout

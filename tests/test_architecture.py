@@ -28,7 +28,7 @@ from anchor.files import PROJECT_DIR
 
 PACKAGE = PROJECT_DIR / "anchor"
 RANK = {"shared": 0, "script": 1, "speech": 2, "graphics": 3, "avatar": 4, "render": 5, "export": 5,
-        "pipeline": 6, "jobs": 7, "apps": 8, "public": 9}
+        "pipeline": 6, "jobs": 7, "live": 8, "apps": 9, "public": 10}
 SHARED = {"errors", "files", "config", "cache", "audio", "version"}
 STAGES = {name for name in RANK if name not in ("shared", "pipeline", "public")}
 MAX_LINES = 400

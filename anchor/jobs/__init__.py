@@ -27,9 +27,10 @@ from .manifest import JobInput, manifest_rows, read_source, safe_name
 from .report import exit_code, summary_table
 from .runner import Runner, render_options
 from .store import STATES, Job, JobStore, folder_lock
-from .watch_folder import watch
+from .watch_folder import settled_scripts, watch
 from .webhook import SIGNATURE_HEADER, Webhooks, check_callback, verify, webhook_secret
 
 __all__ = ["BatchOptions", "Job", "JobInput", "JobStore", "Runner", "STATES", "add_jobs", "batch", "exit_code",
+           "settled_scripts",
            "folder_lock", "make_executor", "manifest_rows", "read_source", "render_options", "safe_name",
            "SIGNATURE_HEADER", "Webhooks", "check_callback", "summary_table", "verify", "watch", "webhook_secret"]

@@ -30,8 +30,7 @@ from ..avatar import load_avatar
 from ..export import aigc_json, aigc_label
 from ..files import write_text_atomic
 from ..graphics import SpriteLayer, live_mark_sprite, load_look
-from ..jobs.manifest import read_source
-from ..jobs.watch_folder import settled_scripts
+from ..jobs import read_source, settled_scripts
 from ..script import FORMATS
 from ..version import __version__
 from .encoder import LiveEncoder, hls_output, rtmp_output, write_label

@@ -111,3 +111,48 @@ def test_a_60_second_hls_run_is_contiguous_matches_the_wall_clock_and_takes_a_sc
         queue["周末将有降温"].state in ("ready", "rendering"), queue["周末将有降温"]
     assert queue["缺正文"].state == "skipped" and "跳过" in stderr and "缺正文" not in stdout
     assert '"frames": 1500' in stdout
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.timeout(300)
+def test_rtmp_to_a_local_listener_resumes_after_the_listener_restarts_and_carries_the_aigc_label(tmp_path):
+    from anchor.audio import ffmpeg_exe
+
+    playlist = tmp_path / "playlist"
+    playlist.mkdir()
+    script(playlist, "a.md", "城区道路改造今日完工", "城区主干道改造工程今天全面完工。")
+    url = f"rtmp://127.0.0.1:{free_port()}/live/test"
+
+    def listen(name: str) -> subprocess.Popen:
+        return subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-listen", "1", "-f", "flv",
+                                 "-i", url, "-c", "copy", "-y", str(tmp_path / name)])
+
+    first = listen("one.flv")
+    time.sleep(1)
+    run = subprocess.Popen([sys.executable, "-m", "anchor.apps.cli", "live", str(playlist), "--rtmp", url,
+                            "--out", str(tmp_path / "out"), "--seconds", "40"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    time.sleep(15)
+    first.terminate()
+    first.wait(timeout=10)
+    time.sleep(3)  # the server is away: the channel keeps going and retries
+    second = listen("two.flv")
+    stdout, stderr = run.communicate(timeout=200)
+    second.wait(timeout=20)
+    assert run.returncode == 0, stderr
+    assert "重连" in stderr and "retrying" in stderr
+    lengths = []
+    for name in ("one.flv", "two.flv"):
+        with av.open(str(tmp_path / name)) as container:
+            label = container.metadata.get("AIGC", "")
+            lengths.append(sum(1 for _ in container.decode(video=0)) / 25)
+        assert '"Label":"1"' in label and "ContentProducer" in label
+    assert 8 <= lengths[0] <= 16, lengths  # up to the listener going away
+    assert lengths[1] >= 40 - 15 - 3 - 6, lengths  # from the reconnection to the end, within a retry's pause
+    assert sum(lengths) <= 40 + 1

@@ -23,7 +23,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import psutil
 
 from ..avatar import load_avatar

@@ -109,7 +109,7 @@ def test_a_60_second_hls_run_is_contiguous_matches_the_wall_clock_and_takes_a_sc
     assert queue["城区道路改造今日完工"].state == "aired"
     assert queue["周末将有降温"].plays + (queue["周末将有降温"].state == "on_air") >= 1 or \
         queue["周末将有降温"].state in ("ready", "rendering"), queue["周末将有降温"]
-    assert queue["缺正文"].state == "skipped" and "跳过" in stderr and "缺正文" not in stdout
+    assert queue["broken.md"].state == "skipped" and "no body" in queue["broken.md"].reason and "跳过" in stderr
     assert '"frames": 1500' in stdout
 
 

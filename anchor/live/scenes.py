@@ -66,22 +66,20 @@ class ClipSource:
         try:
             with av.open(self.path) as container:
                 for frame in container.decode(video=0):
-                    picture = frame.to_ndarray(format="rgb24")
-                    while not self._stop.is_set():
-                        try:
-                            self._frames.put(picture, timeout=0.5)
-                            break
-                        except queue.Full:
-                            continue
-                    if self._stop.is_set():
+                    if not self._hand_over(frame.to_ndarray(format="rgb24")):
                         return
         finally:
-            while not self._stop.is_set():
-                try:
-                    self._frames.put(None, timeout=0.5)
-                    break
-                except queue.Full:
-                    continue
+            self._hand_over(None)  # the end of the clip
+
+    def _hand_over(self, picture: np.ndarray | None) -> bool:
+        """Queue ``picture`` for the playout, waiting while it is full; False once the playout has stopped."""
+        while not self._stop.is_set():
+            try:
+                self._frames.put(picture, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def frames(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         i = 0

@@ -18,6 +18,8 @@ def add_live_command(commands) -> None:
     live.add_argument("--loop", action="store_true", help="播完回到队尾循环播出 / loop the playlist")
     live.add_argument("--segment", type=int, default=4, help="HLS 分片秒数（2–6，偶数）/ HLS segment seconds")
     live.add_argument("--window", type=int, default=6, help="HLS 播放列表保留的分片数 / segments in the HLS playlist")
+    live.add_argument("--max-silence", type=float, default=1.0, help="成片中超过此秒数的静音段垫上音乐 / a quiet "
+                      "stretch of a clip this long or longer gets the music bed under it")
     live.add_argument("--bitrate", default="3M", help="视频码率 / video bitrate")
     live.add_argument("--voice", help="语音预设 / voice preset for every item")
     live.add_argument("--avatar", help="主播形象 / avatar pack for every item and the interval")
@@ -30,9 +32,10 @@ def _live(args) -> int:
     from ..live import LiveOptions, run_live
 
     options = LiveOptions(hls_dir=args.hls, rtmp_url=args.rtmp, aspect=args.aspect, loop=args.loop,
-                          segment_seconds=args.segment, window=args.window, video_bitrate=args.bitrate,
-                          voice=args.voice, avatar=args.avatar, station=args.station)
+                          segment_seconds=args.segment, window=args.window, max_silence=args.max_silence,
+                          video_bitrate=args.bitrate, voice=args.voice, avatar=args.avatar, station=args.station)
     health = run_live(args.playlist, args.out, options, args.seconds)
     print(json.dumps({k: health[k] for k in ("seconds", "frames", "frames_late", "frames_dropped", "max_lag_ms",
-                                             "outputs", "latency")}, ensure_ascii=False))
+                                             "encoder_behind_ms", "cpu_mean", "outputs", "latency")},
+                     ensure_ascii=False))
     return 0

@@ -10,6 +10,6 @@
 
 from .channel import Channel, run_live
 from .options import LiveOptions
-from .queue import Item, LiveQueue
+from .queue import PENDING, Item, LiveQueue
 
-__all__ = ["Channel", "Item", "LiveOptions", "LiveQueue", "run_live"]
+__all__ = ["PENDING", "Channel", "Item", "LiveOptions", "LiveQueue", "run_live"]

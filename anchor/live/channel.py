@@ -7,9 +7,12 @@
 * the playout (this thread): one frame every 1/25 s on the wall clock, from the item on air or, when the
   next one is not ready, the :class:`Interval`; the 直播 mark and the time drawn over both.
 
-Frames are numbered, never timed by the clock: a frame written late is still the next frame, and the
-pacer writes without waiting until it has caught up, so the stream's time stays the wall clock's.  The
-channel's health goes to ``live.json`` once a second, and a line to the log for each item.
+Frames are numbered, never timed by the clock: frame *n* goes on air at *n*/25 s after the start, and the
+playout hands it to the encoder up to ``LiveOptions.lead_seconds`` before that, so a pause in making frames
+(a clip opening, the renderer loading its models) is taken up by that lead instead of reaching the stream.
+A frame handed over after its air time is counted late; the pacer then writes without waiting until it
+has caught up, so the stream's time stays the wall clock's.  The channel's health goes to ``live.json``
+once a second, and a line to the log for each item.
 """
 
 from __future__ import annotations
@@ -36,9 +39,8 @@ from .encoder import LiveEncoder, hls_output, rtmp_output, write_label
 from .options import FPS, LiveOptions
 from .prerender import Prerenderer
 from .queue import LiveQueue
-from .scenes import ClipSource, Interval
+from .scenes import Bed, ClipSource, Interval
 
-LATE_S = 1.0 / FPS  # a frame written this long after its time is counted late
 
 
 class Channel:
@@ -48,7 +50,9 @@ class Channel:
         self.store = LiveQueue(self.out_dir)
         self.stop = threading.Event()
         self.frames = self.late = 0
-        self.max_lag = 0.0
+        self.max_lag = 0.0  # the latest a frame reached the encoder after its air time (0 while never late)
+        self._t0: float | None = None  # the monotonic time frame 0 goes on air
+        self.encoder_behind = float("-inf")  # the most the encoded stream has trailed the wall clock, seconds
         self.on_air: dict | None = None
         self.latency: list[dict] = []
         self.state = "starting"
@@ -71,7 +75,8 @@ class Channel:
         if self.options.rtmp_url:
             outputs.append(rtmp_output(self.options.rtmp_url, {"AIGC": aigc_json(label), "title": look.station.name,
                                                                 "comment": f"anchor {__version__} live"}, self.log))
-        interval = Interval(self.options.size, look, load_avatar(self.options.avatar), self.language)
+        interval = Interval(self.options.size, look, load_avatar(self.options.avatar),
+                            Bed(self.options.max_silence), self.language)
         self.encoder = LiveEncoder(self.options, service, outputs).start()
         self.renderer = Prerenderer(self.store, self.out_dir / "clips", self.options, self.log).start(self.stop)
         threads = [threading.Thread(target=self._intake, daemon=True, name="live-intake"),
@@ -94,7 +99,6 @@ class Channel:
 
     # ------------------------------------------------------------------ playout
     def _play(self, interval: Interval, seconds: float | None) -> None:
-        self._t0 = time.monotonic()
         mark, mark_second = None, None
         end = None if seconds is None else int(seconds * FPS)
         while not self.stop.is_set() and (end is None or self.frames < end):
@@ -105,22 +109,27 @@ class Channel:
             else:
                 self.state = "on_air"
                 self.store.set_state(item.id, "on_air")
-                self.on_air = {"id": item.id, "title": item.title, "started": time.time(), "duration": item.duration}
-                self.latency.append({"title": item.title, "landed_to_air_s": round(time.time() - item.landed, 1)})
+                self.on_air = {"id": item.id, "title": item.title, "started": self._air_clock(),
+                               "duration": item.duration}
+                self.latency.append({"title": item.title, "landed_to_air_s": round(self._air_clock() - item.landed, 1)})
                 self.log(f"播出 / on air: {item.title}")
-                source = ClipSource(item.clip).frames()
+                source = ClipSource(item.clip, interval.bed).frames()
             for frame, sound in source:
-                second = int(time.time())
-                if second != mark_second:  # the clock changes once a second
+                lag = self._pace()
+                second = int(self._air_clock())
+                if second != mark_second:  # the clock (the frame's own time on air) changes once a second
                     mark_second = second
-                    mark = SpriteLayer(live_mark_sprite(interval.layout, self.look, time.strftime("%H:%M:%S")), 0)
-                self._pace()
+                    stamp = time.strftime("%H:%M:%S", time.localtime(second))
+                    mark = SpriteLayer(live_mark_sprite(interval.layout, self.look, stamp), 0)
                 box = mark.box
                 under = frame[box.y:box.bottom, box.x:box.right].copy()  # the compositor's buffer stays its own
                 mark.draw(frame, 0.0, box)
                 self.encoder.write(frame, sound)
                 frame[box.y:box.bottom, box.x:box.right] = under
                 self.frames += 1
+                if lag > 0:
+                    self.late += 1
+                    self.max_lag = max(self.max_lag, lag)
                 if self.stop.is_set() or (end is not None and self.frames >= end):
                     break
                 if item is None and not interval.fading and self.frames % FPS == 0 \
@@ -129,17 +138,26 @@ class Channel:
             source.close()
             if item is not None and self.store.get(item.id).state == "on_air" and not self.stop.is_set():
                 self.store.finished(item.id, self.options.loop)
+        if not self.stop.is_set() and self._t0 is not None:  # the last frame is on air before the stream ends
+            self.stop.wait(max(0.0, self._t0 + self.frames / FPS - time.monotonic()))
 
-    def _pace(self) -> None:
-        due = self._t0 + self.frames / FPS
+    def _pace(self) -> float:
+        """Wait until frame ``self.frames`` may go to the encoder (``lead_seconds`` before its air time); how many
+        seconds after its air time it goes (negative: ahead, as it should be).  The clock starts at the first
+        frame, once it is made, with the lead still to fill."""
         now = time.monotonic()
-        if now < due:
-            time.sleep(due - now)
-        else:
-            lag = now - due
-            self.max_lag = max(self.max_lag, lag)
-            if lag > LATE_S:
-                self.late += 1
+        if self._t0 is None:
+            self._t0, self._wall0 = now + self.options.lead_seconds, time.time() + self.options.lead_seconds
+        air = self._t0 + self.frames / FPS
+        if now < air - self.options.lead_seconds:
+            time.sleep(air - self.options.lead_seconds - now)
+        return now - air
+
+    def _air_clock(self) -> float:
+        """The time of day at which the next frame goes on air."""
+        if self._t0 is None:
+            return time.time() + self.options.lead_seconds
+        return self._wall0 + self.frames / FPS
 
     # ------------------------------------------------------------------ intake
     def _intake(self) -> None:
@@ -179,14 +197,20 @@ class Channel:
 
     # ------------------------------------------------------------------ health
     def health(self) -> dict:
-        elapsed = time.monotonic() - getattr(self, "_t0", time.monotonic())
+        elapsed = max(0.0, time.monotonic() - self._t0) if self._t0 is not None else 0.0
         pids = self.encoder.pids() if hasattr(self, "encoder") else []
         render_pid = self.renderer.pid() if hasattr(self, "renderer") else None
         cpu = self._cpu.sample([os.getpid(), *pids], render_pid)
-        on_air = dict(self.on_air, elapsed=round(time.time() - self.on_air["started"], 1)) if self.on_air else None
+        on_air = dict(self.on_air, elapsed=round(max(0.0, time.time() - self.on_air["started"]), 1)) \
+            if self.on_air else None
+        encoded = getattr(self.encoder, "encoded", None) if hasattr(self, "encoder") else None
+        if encoded is not None and self._t0 is not None:  # how far the encoder's output is behind the wall clock
+            self.encoder_behind = max(self.encoder_behind, encoded[1] - self._t0 - encoded[0])
         return {"state": self.state, "on_air": on_air, "seconds": round(elapsed, 1), "frames": self.frames,
                 "frames_late": self.late, "frames_dropped": getattr(self.encoder, "drop_frames", 0)
-                if hasattr(self, "encoder") else 0, "max_lag_ms": round(self.max_lag * 1000, 1), "cpu": cpu,
+                if hasattr(self, "encoder") else 0, "max_lag_ms": round(self.max_lag * 1000, 1),
+                "encoder_behind_ms": round(max(0.0, self.encoder_behind) * 1000), "cpu": cpu,
+                "cpu_mean": self._cpu.mean(),
                 "outputs": {o.name: o.health() for o in getattr(self.encoder, "outputs", [])},
                 "queue": [i.record() for i in self.store.items()], "latency": self.latency[-20:],
                 "options": asdict(self.options), "updated": time.time()}
@@ -200,17 +224,19 @@ class Channel:
 
 
 class _CpuMeter:
-    """Cores used since the last sample: the playout (this process, its encoder and outputs) and the renderer."""
+    """Cores used since the last sample: the playout (this process, its encoder and outputs) and the renderer (its
+    worker and that worker's ffmpeg); the headroom is what the playout leaves, which the renderer takes when idle."""
 
     def __init__(self):
         self.last: dict[int, float] = {}
         self.at = time.monotonic()
         self.cores = psutil.cpu_count() or 1
+        self.totals = {"playout": 0.0, "render": 0.0, "seconds": 0.0}  # core-seconds over the whole run
 
     def sample(self, playout: list[int], renderer: int | None) -> dict:
         now = time.monotonic()
         used = {"playout": 0.0, "render": 0.0}
-        groups = [("playout", pid) for pid in playout] + ([("render", renderer)] if renderer else [])
+        groups = [("playout", pid) for pid in playout] + [("render", pid) for pid in _with_children(renderer)]
         span = max(now - self.at, 1e-3)
         for group, pid in groups:
             try:
@@ -221,8 +247,29 @@ class _CpuMeter:
             used[group] += max(0.0, total - self.last.get(pid, total)) / span
             self.last[pid] = total
         self.at = now
+        for group in used:
+            self.totals[group] += used[group] * span
+        self.totals["seconds"] += span
+        return self._cores(used)
+
+    def mean(self) -> dict:
+        """Cores used on average since the channel started."""
+        seconds = max(self.totals["seconds"], 1e-3)
+        return self._cores({group: self.totals[group] / seconds for group in ("playout", "render")})
+
+    def _cores(self, used: dict) -> dict:
         return {"cores": self.cores, "playout": round(used["playout"], 2), "render": round(used["render"], 2),
-                "headroom": round(self.cores - used["playout"] - used["render"], 2)}
+                "headroom": round(self.cores - used["playout"], 2)}
+
+
+def _with_children(pid: int | None) -> list[int]:
+    """``pid`` and every process under it (the renderer's own ffmpeg), or none."""
+    if pid is None:
+        return []
+    try:
+        return [pid] + [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def _station(options: LiveOptions):

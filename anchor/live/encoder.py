@@ -10,6 +10,7 @@ growing pause, from the stream as it is then; the encoder and the other outputs 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import queue
@@ -28,6 +29,7 @@ from .options import AUDIO_RATE, FPS, LiveOptions
 TS_CHUNK = 188 * 64  # whole MPEG-TS packets, so an output that starts late starts on a packet
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds before each retry of a failed output; then every 8 s
 OUTPUT_BUFFER_S = 4.0  # an output further behind than this is dropped and restarted
+F_SETPIPE_SZ, PIPE_BYTES = 1031, 1 << 20  # a 1 MiB pipe: a 6 MB frame in 6 writes, not 95
 
 
 class EncoderError(AnchorError):
@@ -38,6 +40,7 @@ class LiveEncoder:
     def __init__(self, options: LiveOptions, service: dict[str, str], outputs: list["Output"]):
         self.options, self.service, self.outputs = options, service, outputs
         self.drop_frames = self.dup_frames = 0
+        self.encoded: tuple[float, float] | None = None  # (seconds of stream encoded, monotonic time it was said)
         self._audio: queue.Queue[bytes | None] = queue.Queue(maxsize=4 * FPS)
 
     def start(self) -> "LiveEncoder":
@@ -60,6 +63,10 @@ class LiveEncoder:
         cmd += ["-f", "mpegts", "-muxdelay", "0", "-muxpreload", "0", "-flush_packets", "1", "pipe:1"]
         self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         bufsize=0)
+        try:
+            fcntl.fcntl(self.process.stdin.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:  # a system with a lower pipe limit: the default pipe, slower but the same stream
+            pass
         self.errors: list[str] = []
         self._threads = [threading.Thread(target=target, args=args, daemon=True, name=name) for target, args, name in (
             (self._write_audio, (fifo,), "live-audio"), (self._fan_out, (), "live-fan-out"),
@@ -121,6 +128,8 @@ class LiveEncoder:
             key, sep, value = line.partition("=")
             if sep and key in ("drop_frames", "dup_frames"):
                 setattr(self, key, int(value))
+            elif sep and key == "out_time_us" and value.lstrip("-").isdigit():
+                self.encoded = (int(value) / 1e6, time.monotonic())
             elif not sep and line:
                 self.errors.append(line)
 

@@ -21,7 +21,7 @@ class LiveOptions:
     loop: bool = False  # an aired item goes back to the end of the queue
     segment_seconds: int = 4  # HLS target segment length (2-6 s)
     window: int = 6  # segments kept in the rolling HLS playlist; older ones are deleted
-    max_silence: float = 2.0  # seconds of quiet allowed between items before the interval music comes in
+    max_silence: float = 1.0  # a quiet stretch of a clip this long (title card, outro) gets the music bed under it
     video_bitrate: str = "3M"
     x264_preset: str = "veryfast"
     voice: str | None = None  # overrides each script's voice (RenderOptions.voice)
@@ -29,6 +29,7 @@ class LiveOptions:
     station: str | None = None  # station.yaml; default: the repo's (or ANCHOR_STATION)
     poll: float = 1.0  # seconds between looks at a watched folder
     render_nice: int = 10  # the renderer runs at this lower priority so the playout never waits for a core
+    lead_seconds: float = 1.0  # frames reach the encoder up to this far ahead of their air time
 
     def __post_init__(self) -> None:
         if not self.hls_dir and not self.rtmp_url:
@@ -44,6 +45,11 @@ class LiveOptions:
                              "HLS segment length must be a whole number of 2 s key-frame intervals")
         if self.window < 3:
             raise InputError("HLS 播放列表至少保留 3 个分片", "the HLS playlist keeps at least 3 segments")
+        if not 0.5 <= self.max_silence <= 5:
+            raise InputError(f"最长静音应为 0.5–5 秒，收到 {self.max_silence}",
+                             f"the longest silence is 0.5-5 s, not {self.max_silence}")
+        if not 0 <= self.lead_seconds <= 5:
+            raise InputError(f"提前量应为 0–5 秒，收到 {self.lead_seconds}", f"the lead is 0-5 s, not {self.lead_seconds}")
         if self.rtmp_url and not self.rtmp_url.startswith(("rtmp://", "rtmps://")):
             raise InputError(f"RTMP 地址应以 rtmp:// 开头：{self.rtmp_url}",
                              f"an RTMP URL starts with rtmp://: {self.rtmp_url}")

@@ -1,7 +1,7 @@
 """Making the queue's clips ahead of air, in one worker process at a lower CPU priority.
 
-The worker loads the speech model once and keeps it; at ``nice`` 10 it gets only the CPU the playout
-leaves, so the stream never waits for a core.  A script that fails is skipped with its reason; a worker
+The worker loads the speech model once and keeps it; it runs at ``SCHED_IDLE`` (``nice`` 10 where that is
+refused), so it gets only the CPU the playout leaves and the stream never waits for a core.  A script that fails is skipped with its reason; a worker
 that dies is replaced, and the item it was making is skipped.
 """
 
@@ -35,8 +35,22 @@ def make_clip(script: str, out_dir: str, aspect: str, voice: str | None, avatar:
     return Made(str(clips[0].videos[aspect]), float(clips[0].info["duration"]))
 
 
-def _lower_priority(nice: int) -> None:
+def _worker_start(nice: int) -> None:
+    """In the worker, first thing: the CPU only when the playout leaves it idle (SCHED_IDLE where Linux has it,
+    else ``nice``; its ffmpeg inherits it), and an end when the channel is killed (it would otherwise finish its
+    render for nobody)."""
     os.nice(nice)
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        pass
 
 
 class Prerenderer:
@@ -63,7 +77,7 @@ class Prerenderer:
 
     def _new_pool(self) -> futures.ProcessPoolExecutor:
         return futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_lower_priority, initargs=(self.options.render_nice,))
+                                           initializer=_worker_start, initargs=(self.options.render_nice,))
 
     def _run(self) -> None:
         self.pool = self._new_pool()

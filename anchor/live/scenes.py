@@ -4,7 +4,8 @@ items, the anchor at rest in the studio (:class:`Interval`).
 Both yield ``(frame, sound)``: an HxWx3 uint8 picture and ``AUDIO_RATE / FPS`` int16 samples.  The
 interval is composed live by the render stage's compositor: the anchor breathing and blinking, the
 station bug, the AI corner mark, a headline saying what comes next and a ticker of the queue, over a
-soft music bed (the channel is never silent for long).
+soft music :class:`Bed`.  The same bed comes up under a clip's quiet stretches (its title card and
+lead-in, its outro), so two items back to back are never silent for long either.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ LOOP_SECONDS = 60  # the interval's performance repeats after this; its head com
 SEAM_SECONDS = 1.5
 MUSIC_LUFS = -30.0  # the interval bed, well under the clips' -14 LUFS
 FADE_FRAMES = 12  # the bed fades out over this many frames before an item starts
+QUIET_LEVEL = 200  # int16 peak (-44 dBFS) under which a clip's 0.1 s window counts as quiet
+BED_RAMP_S = 0.3  # the bed fades in and out over this long, inside a clip's quiet stretch
 
 
 def interval_music(seconds: int = 12, rate: int = AUDIO_RATE) -> np.ndarray:
@@ -49,21 +52,62 @@ def interval_music(seconds: int = 12, rate: int = AUDIO_RATE) -> np.ndarray:
     return (out * 0.6).astype("<f4")
 
 
-class ClipSource:
-    """A rendered clip, decoded as it plays (a few frames ahead, in a thread)."""
+class Bed:
+    """The channel's music bed: it runs on across the interval and under each quiet stretch of a clip that is
+    ``max_silence`` seconds or longer."""
 
-    def __init__(self, path: str):
-        self.path = path
-        sound = load_audio(path, AUDIO_RATE)
-        self.sound = np.clip(np.round(sound * 32767), -32768, 32767).astype(np.int16)
+    def __init__(self, max_silence: float = 1.0):
+        self.max_silence = max_silence
+        bed = normalize_loudness(interval_music(), AUDIO_RATE, MUSIC_LUFS)
+        self.music = np.round(bed * 32767).astype(np.int16)
+        self._played = 0  # samples played so far, so the music runs on from where it was
+
+    def next(self, gain: np.ndarray | float = 1.0) -> np.ndarray:
+        """The next frame's worth (``CHUNK`` samples, int16) at ``gain`` (one value, or one per sample)."""
+        at = self._played % len(self.music)
+        self._played += CHUNK
+        return (np.take(self.music, np.arange(at, at + CHUNK), mode="wrap") * gain).astype(np.int16)
+
+
+def bed_gain(sound: np.ndarray, max_silence: float, rate: int = AUDIO_RATE) -> np.ndarray:
+    """The bed's gain under a clip's ``sound`` (int16), one value per sample: 1 inside each quiet stretch of at
+    least ``max_silence`` seconds, faded in and out over :data:`BED_RAMP_S` inside it, 0 under the speech."""
+    window = rate // 10
+    n = -(-len(sound) // window)
+    if n == 0:
+        return np.zeros(0, np.float32)
+    peaks = np.abs(np.pad(sound, (0, n * window - len(sound))).astype(np.int32)).reshape(n, window).max(axis=1)
+    edges = np.diff(np.concatenate([[0], (peaks < QUIET_LEVEL).astype(np.int8), [0]]))
+    gain = np.zeros(n, np.float32)
+    ramp = BED_RAMP_S * 10
+    for start, end in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        if end - start >= max_silence * 10:
+            k = np.arange(end - start)
+            gain[start:end] = np.clip(np.minimum(k + 0.5, end - start - k - 0.5) / ramp, 0, 1)
+    centres = np.arange(n) * window + window / 2
+    return np.interp(np.arange(len(sound)), centres, gain).astype(np.float32)
+
+
+class ClipSource:
+    """A rendered clip, decoded as it plays (a few frames ahead, in a thread), with the bed under its quiet
+    stretches."""
+
+    def __init__(self, path: str, bed: Bed):
+        self.path, self.bed = path, bed
+        self.sound = np.zeros(0, np.int16)
+        self.gain = np.zeros(0, np.float32)
         self._frames: queue.Queue = queue.Queue(maxsize=10)
         self._stop = threading.Event()
         threading.Thread(target=self._decode, daemon=True, name="live-decode").start()
 
     def _decode(self) -> None:
+        """The sound first (the first frame needs it), then the pictures: none of it on the playout's thread."""
         import av
 
         try:
+            sound = load_audio(self.path, AUDIO_RATE)
+            self.sound = np.clip(np.round(sound * 32767), -32768, 32767).astype(np.int16)
+            self.gain = bed_gain(self.sound, self.bed.max_silence)
             with av.open(self.path) as container:
                 for frame in container.decode(video=0):
                     if not self._hand_over(frame.to_ndarray(format="rgb24")):
@@ -86,9 +130,11 @@ class ClipSource:
         try:
             while (picture := self._frames.get()) is not None:
                 sound = self.sound[i * CHUNK:(i + 1) * CHUNK]
+                gain = self.gain[i * CHUNK:(i + 1) * CHUNK]
                 if len(sound) < CHUNK:
-                    sound = np.pad(sound, (0, CHUNK - len(sound)))
-                yield picture, sound
+                    sound, gain = np.pad(sound, (0, CHUNK - len(sound))), np.pad(gain, (0, CHUNK - len(gain)))
+                mixed = sound.astype(np.int32) + self.bed.next(gain)
+                yield picture, np.clip(mixed, -32768, 32767).astype(np.int16)
                 i += 1
         finally:
             self._stop.set()
@@ -97,15 +143,14 @@ class ClipSource:
 class Interval:
     """The anchor at rest between items, with what comes next."""
 
-    def __init__(self, size: tuple[int, int], look: Look, avatar: AvatarPack, language: str = "zh", seed: int = 7):
+    def __init__(self, size: tuple[int, int], look: Look, avatar: AvatarPack, bed: Bed, language: str = "zh",
+                 seed: int = 7):
         self.layout = layout_for(*size)
         self.look, self.language = look, language
         self.backdrop, rigs = studio_set(self.layout, look, [avatar])
         self.rig, self.box = rigs[0]
         self.performance = resting(LOOP_SECONDS * FPS, FPS, seed)
-        bed = interval_music()
-        self.music = np.round(normalize_loudness(bed, AUDIO_RATE, MUSIC_LUFS) * 32767).astype(np.int16)
-        self._played = 0  # samples of the bed played so far, so it runs on across interval loops
+        self.bed = bed
         self.fading = False
         self._fixed = [SpriteLayer(brand_sprite(self.layout, look), Z_BRAND),
                        SpriteLayer(corner_mark_sprite(self.layout, look), Z_CORNER_MARK)]
@@ -115,14 +160,11 @@ class Interval:
         self.fading, faded = False, 0
         layers = self._fixed + self._coming_layers(coming)
         for frame in compose_frames(self.backdrop, [Seat(self.rig, self.box, self.performance)], layers):
-            at = self._played % len(self.music)
-            sound = np.take(self.music, np.arange(at, at + CHUNK), mode="wrap")
-            self._played += CHUNK
+            gain = 1.0
             if self.fading:
                 faded += 1
-                sound = (sound * np.linspace(1 - (faded - 1) / FADE_FRAMES, 1 - faded / FADE_FRAMES, CHUNK)
-                         ).astype(np.int16)
-            yield frame, sound
+                gain = np.linspace(1 - (faded - 1) / FADE_FRAMES, 1 - faded / FADE_FRAMES, CHUNK)
+            yield frame, self.bed.next(gain)
             if faded >= FADE_FRAMES:
                 return
 

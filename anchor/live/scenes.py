@@ -20,8 +20,8 @@ import numpy as np
 from ..audio import normalize_loudness
 from ..avatar import AvatarPack, perform
 from ..graphics import (
-    Z_BRAND, Z_CORNER_MARK, Z_HEADLINE, Sprite, SpriteLayer, TickerLayer, brand_sprite, corner_mark_sprite,
-    headline_sprite, layout_for, ticker_art,
+    Z_BRAND, Z_CORNER_MARK, Z_DESK, Z_HEADLINE, Sprite, SpriteLayer, TickerLayer, brand_sprite, corner_mark_sprite,
+    desk_sprite, headline_sprite, layout_for, ticker_art,
 )
 from ..graphics import Look
 from ..render import Seat, compose_frames, load_audio, studio_set
@@ -152,8 +152,10 @@ class Interval:
         self.performance = resting(LOOP_SECONDS * FPS, FPS, seed)
         self.bed = bed
         self.fading = False
+        desk = desk_sprite(self.layout, look)  # the anchor sits behind the same desk as in the clips
         self._fixed = [SpriteLayer(brand_sprite(self.layout, look), Z_BRAND),
-                       SpriteLayer(corner_mark_sprite(self.layout, look), Z_CORNER_MARK)]
+                       SpriteLayer(corner_mark_sprite(self.layout, look), Z_CORNER_MARK)] + \
+            ([SpriteLayer(desk, Z_DESK)] if desk is not None else [])
 
     def frames(self, coming: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """One loop of the interval (:data:`LOOP_SECONDS`), or until :meth:`fade_out` has faded it out."""

@@ -9,6 +9,8 @@ shift || true
 
 # build-essential and python3.11-dev: pyworld (the second Mandarin voice) is built from its source
 APT_PACKAGES=(espeak-ng libespeak-ng1 fonts-noto-cjk build-essential python3.11-dev)
+# npm fetches the studio's HLS player (hls.js) from its registry; Debian's npm where the machine has none
+command -v npm >/dev/null || APT_PACKAGES+=(npm)
 # the studio's browser tests drive Debian's Chromium (Playwright with executable_path=/usr/bin/chromium)
 [ "$what" = "test" ] && APT_PACKAGES+=(chromium chromium-driver)
 missing=()
@@ -33,6 +35,37 @@ extras=""; [ "$what" = "test" ] && extras="[test]"
 echo ">> pip: installing anchor$extras and its models"
 .venv/bin/python -m pip install -q -e ".$extras"
 .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
+
+# the studio's 直播 player: hls.js from its npm package (pinned, sha512-checked; served from this machine, no CDN)
+HLS_JS_VERSION=1.7.4
+HLS_JS_SHA512=3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg==
+vendor=anchor/apps/static/vendor
+if ! .venv/bin/python - "$vendor" "$HLS_JS_SHA512" <<'PY'
+import hashlib, pathlib, sys
+vendor, integrity = pathlib.Path(sys.argv[1]), sys.argv[2]
+player, stamp = vendor / "hls.min.js", vendor / "hls.min.js.sha256"  # the stamp: the package's integrity, the file's hash
+ok = player.is_file() and stamp.is_file() and stamp.read_text().split() == [integrity, hashlib.sha256(player.read_bytes()).hexdigest()]
+sys.exit(0 if ok else 1)
+PY
+then
+  echo ">> hls.js $HLS_JS_VERSION: npm pack"
+  packed=$(mktemp -d)
+  (cd "$packed" && npm pack --silent "hls.js@$HLS_JS_VERSION" >/dev/null)
+  .venv/bin/python - "$vendor" "$HLS_JS_SHA512" "$packed"/hls.js-"$HLS_JS_VERSION".tgz <<'PY'
+import base64, hashlib, pathlib, sys, tarfile
+vendor, integrity, tarball = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
+data = tarball.read_bytes()
+if base64.b64encode(hashlib.sha512(data).digest()).decode() != integrity:
+    sys.exit(f"hls.js: {tarball.name}'s sha512 does not match its pinned integrity")
+vendor.mkdir(parents=True, exist_ok=True)
+with tarfile.open(tarball, mode="r:gz") as tar:
+    for member, name in (("package/dist/hls.min.js", "hls.min.js"), ("package/LICENSE", "LICENSE.hls.js")):
+        (vendor / name).write_bytes(tar.extractfile(member).read())
+player = vendor / "hls.min.js"
+(vendor / "hls.min.js.sha256").write_text(f"{integrity} {hashlib.sha256(player.read_bytes()).hexdigest()}\n")
+PY
+  rm -rf "$packed"
+fi
 
 export GRADIO_ANALYTICS_ENABLED=False TF_CPP_MIN_LOG_LEVEL=3
 case "$what" in

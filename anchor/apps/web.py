@@ -8,6 +8,8 @@ import ipaddress
 import os
 import tempfile
 
+from starlette.requests import Request  # a real class: FastAPI reads the annotation below
+
 from ..errors import InputError
 from .studio import LOCALE_HEAD, build_ui
 
@@ -51,6 +53,7 @@ def create_app(service, auth: tuple[str, str] | None = None, api_key: str | None
     from ..avatar import avatars_dir
 
     app = create_api(service, api_key, auth)
+    live_routes(app, service.out_dir, auth, api_key)
     theme = gr.themes.Soft(font=FONTS, font_mono=["Noto Sans Mono CJK SC", "monospace"])
     allowed = [str(service.out_dir), str(avatars_dir()), tempfile.gettempdir()]
     for lang, path in (("en", "/en"), ("zh", "/")):
@@ -59,6 +62,76 @@ def create_app(service, auth: tuple[str, str] | None = None, api_key: str | None
                             footer_links=[], pwa=False, mcp_server=False)
     pin_language(app)
     return app
+
+
+def live_routes(app, out_dir, auth: tuple[str, str] | None = None, api_key: str | None = None) -> None:
+    """The 直播 tab's player and stream: ``/live-player/hls.min.js`` (hls.js, bundled by setup.sh) and
+    ``/live/hls/{name}`` (the channel's playlist and segments, from ``<out>/live/hls``), each also under ``/en``
+    (the English page's login cookie is only sent there).  With a login set, a request needs the studio's login
+    cookie (either page's), its user and password as HTTP Basic, or the API key."""
+    import re
+    import secrets
+
+    from fastapi import Depends, HTTPException
+    from fastapi.responses import FileResponse
+
+    from .studio.live import PLAYER_JS, live_dirs
+
+    hls_dir = live_dirs(out_dir)[2]
+    names = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.(m3u8|ts)")
+
+    def logged_in(request: Request) -> None:
+        if not auth and not api_key:
+            return
+        import base64
+
+        key = request.headers.get("x-api-key")
+        if api_key and key and secrets.compare_digest(key.encode(), api_key.encode()):
+            return
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if auth and scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(value).decode().partition(":")
+            except ValueError:
+                user = password = ""
+            if secrets.compare_digest(user.encode(), auth[0].encode()) and \
+                    secrets.compare_digest(password.encode(), auth[1].encode()):
+                return
+        for gradio_app in _gradio_apps(app):  # the studio's own login, on / or /en
+            for cookie in (f"access-token-{gradio_app.cookie_id}", f"access-token-unsecure-{gradio_app.cookie_id}"):
+                if request.cookies.get(cookie) in gradio_app.tokens:
+                    return
+        raise HTTPException(401, detail={"detail": "log in to the studio first", "zh": "请先登录制作台",
+                                         "en": "log in to the studio first"})
+
+    def player():
+        if not PLAYER_JS.is_file():
+            raise HTTPException(404, detail={"detail": "hls.js is missing: run bash setup.sh",
+                                             "zh": "缺少播放器 hls.js：请运行 bash setup.sh",
+                                             "en": "hls.js is missing: run bash setup.sh"})
+        return FileResponse(PLAYER_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
+
+    def stream(name: str):
+        path = hls_dir / name
+        if not names.fullmatch(name) or not path.is_file():
+            raise HTTPException(404, detail={"detail": "no such stream file", "zh": "没有这个直播文件",
+                                             "en": "no such stream file"})
+        if name.endswith(".m3u8"):
+            return FileResponse(path, media_type="application/vnd.apple.mpegurl",
+                                headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
+        return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "max-age=60"})
+
+    for root in ("", "/en"):
+        app.add_api_route(f"{root}/live-player/hls.min.js", player, methods=["GET"], include_in_schema=False,
+                          dependencies=[Depends(logged_in)])
+        app.add_api_route(f"{root}/live/hls/{{name}}", stream, methods=["GET"], include_in_schema=False,
+                          dependencies=[Depends(logged_in)])
+
+
+def _gradio_apps(app) -> list:
+    from gradio.routes import App
+
+    return [route.app for route in app.routes if isinstance(getattr(route, "app", None), App)]
 
 
 def pin_language(app) -> None:

@@ -177,28 +177,33 @@ def studio(tmp_path_factory):
     shutil.copy(ROOT / "station.yaml", station)
     voices = tmp_path_factory.mktemp("voices") / "voices"  # and the readings of the lexicon
     shutil.copytree(ROOT / "voices", voices)
+    server, url = start_studio(out, {"ANCHOR_AVATARS_DIR": str(avatars), "ANCHOR_STATION": str(station),
+                                     "ANCHOR_VOICES_DIR": str(voices)})
+    yield {"url": url, "out": out, "station": station, "voices": voices}
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def start_studio(out: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """``app.py`` in its own process on a free port, writing under ``out``: the process and its URL once it answers."""
+    import httpx
+
     port = _free_port()
     server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--out", str(out)],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "ANCHOR_AVATARS_DIR": str(avatars), "ANCHOR_STATION": str(station),
-                                   "ANCHOR_VOICES_DIR": str(voices)})
+                              env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
-    import httpx
-
     deadline = time.monotonic() + 180
     while True:
         try:
             if httpx.get(f"{url}/api/v1/jobs", timeout=2).status_code == 200:
-                break
+                return server, url
         except httpx.HTTPError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
             raise AssertionError(f"the studio did not start: {server.stderr.read()[-2000:]}")
         time.sleep(0.5)
-    yield {"url": url, "out": out, "station": station, "voices": voices}
-    server.terminate()
-    server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

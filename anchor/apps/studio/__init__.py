@@ -7,7 +7,8 @@ library; a mistake is said in the page's language where it stays, beside what ca
 One module per tab: :mod:`.compose` (script, voice, anchor, template, aspects, platform, a frame preview, 试听,
 生成视频 with its progress, a player per aspect) with :mod:`.fix` under it (the subtitles edited and rendered
 again on the same speech; the 读音 panel), :mod:`.avatars` (photo or recording -> a new anchor, with consent),
-:mod:`.batch`, :mod:`.history`, and :mod:`.brand` (台标与品牌: the station's name, code, colours, logo, fonts,
+:mod:`.batch`, :mod:`.live` (直播: the live channel started and stopped, its queue, health and stream),
+:mod:`.history`, and :mod:`.brand` (台标与品牌: the station's name, code, colours, logo, fonts,
 AI label and credit).  :mod:`.text` holds the words in both languages.
 
 Offline: analytics are off, no web fonts (the theme names local fonts), no share links.  Gradio's own words
@@ -32,7 +33,7 @@ def build_ui(service, lang: str = "zh"):
     """The studio's Gradio Blocks in ``lang`` (zh or en), on ``service`` (an anchor.apps.service.RenderService)."""
     import gradio as gr
 
-    from . import avatars, batch, brand, compose, fix, history
+    from . import avatars, batch, brand, compose, fix, history, live
     from .common import Studio
 
     studio = Studio(service, lang)
@@ -49,11 +50,22 @@ def build_ui(service, lang: str = "zh"):
                 avatars.build(studio, composed)
             with gr.Tab(t("batch"), id="batch"):
                 batch.build(studio, composed)
+            with gr.Tab(t("live"), id="live"):
+                live_timer, live_refresh, live_shown = live.build(studio)
             with gr.Tab(t("history"), id="history") as history_tab:
                 rows, shown = history.build(studio, composed, tabs)
             with gr.Tab(t("brand"), id="brand"):
                 station, station_shown = brand.build(studio)
         history_tab.select(rows, None, shown)
+
+        def live_shown_now(evt: gr.SelectData):
+            """The live tab reads its channel every 2 s while it is shown, and at once when it is opened."""
+            if evt.value != t("live"):
+                return gr.Timer(active=False), *[gr.update()] * len(live_shown)
+            return gr.Timer(active=True), *live_refresh()
+
+        live_shown_now.__annotations__["evt"] = gr.SelectData  # gr is imported here, not where Gradio looks
+        tabs.select(live_shown_now, None, [live_timer, *live_shown])
 
         def current_avatars(chosen):
             """Every page load reads the packs on disk: an anchor saved anywhere is listed here."""

@@ -147,10 +147,72 @@ TEXT = {
     "still_opening": ("开场画面", "opening frame"),
     "still_lower_third": ("字幕与姓名条", "subtitle and lower third"),
     "preview_took": ("预览用时 {s:.1f} 秒；生成视频时按实际语音计时", "drawn in {s:.1f} s; the render times it to the speech"),
+    "live": ("直播", "Live"),
+    "live_intro": ("AI 主播直播频道：稿件加入队列后提前生成，按顺序实时播出（HLS，另可推 RTMP）；队列空时主播在演播室待播。",
+                   "The AI anchor's live channel: a queued script is made ahead of air and played in order in real "
+                   "time (HLS, and RTMP if set); when the queue is empty the anchor waits in the studio."),
+    "live_aspect": ("直播画面", "Picture"),
+    "live_loop": ("播完循环（回到队尾再播）", "Loop (an aired item goes back to the end of the queue)"),
+    "live_start": ("开始直播", "Start the channel"),
+    "live_stop": ("停止直播", "Stop the channel"),
+    "live_started": ("直播已开始（进程 {pid}），画面稍后出现", "the channel has started (process {pid}); the picture "
+                     "follows shortly"),
+    "live_running": ("直播进行中（进程 {pid}）", "the channel is running (process {pid})"),
+    "live_already": ("直播已在进行（进程 {pid}），一个制作台只开一路直播", "the channel is already running (process {pid}): "
+                     "one channel per studio"),
+    "live_stopped": ("直播已停止", "the channel has stopped"),
+    "live_not_running": ("直播未开始", "the channel is not running"),
+    "live_exited": ("直播进程已退出（代码 {rc}），日志最后几行：\n\n{tail}", "the channel exited (code {rc}); the end of "
+                    "its log:\n\n{tail}"),
+    "live_title": ("标题", "Headline"),
+    "live_body": ("正文", "Body"),
+    "live_urgent": ("紧急（插到当前条目之后播出）", "Urgent (on air right after the item on air now)"),
+    "live_add": ("加入队列", "Add to the queue"),
+    "live_added": ("已加入播单：《{title}》（{file}）", "added to the playlist: \"{title}\" ({file})"),
+    "live_added_idle": ("已放入播单：《{title}》；开始直播后进入队列", "put in the playlist: \"{title}\"; it joins the "
+                        "queue when the channel starts"),
+    "live_queue": ("播出队列（点一行选中）", "Running order (click a row to pick it)"),
+    "live_columns": (["顺序", "标题", "状态", "紧急"], ["order", "headline", "state", "urgent"]),
+    "live_picked": ("已选中：《{title}》", "picked: \"{title}\""),
+    "live_pick_first": ("请先在队列中点选一条", "pick an item in the queue first"),
+    "live_gone": ("这一条已不在待播队列中", "that item is no longer waiting to go on air"),
+    "live_up": ("上移", "Up"),
+    "live_down": ("下移", "Down"),
+    "live_remove": ("移除", "Remove"),
+    "live_mark_urgent": ("设为紧急", "Mark urgent"),
+    "live_unmark_urgent": ("取消紧急", "Not urgent"),
+    "live_health": ("播出状态", "Channel health"),
+    "live_player": ("直播画面（本机 HLS）", "The stream (HLS, served here)"),
+    "live_no_player": ("⚠️ 缺少播放器 hls.js（anchor/apps/static/vendor/hls.min.js），请运行 bash setup.sh；"
+                       "现用浏览器自带的 HLS 播放（如有）",
+                       "⚠️ the hls.js player is missing (anchor/apps/static/vendor/hls.min.js): run bash setup.sh; "
+                       "the browser's own HLS playback is used if it has one"),
+    "live_h_state": ("状态", "State"),
+    "live_h_on_air": ("正在播出", "On air"),
+    "live_h_frames": ("帧", "Frames"),
+    "live_h_late": ("迟到 / 丢帧", "Late / dropped"),
+    "live_h_lag": ("最大延迟", "Max lag"),
+    "live_h_cpu": ("CPU（核）", "CPU (cores)"),
+    "live_h_cpu_value": ("播出 {playout:.2f} · 生成 {render:.2f} · 余量 {headroom:.2f} / {cores}",
+                         "playout {playout:.2f} · render {render:.2f} · headroom {headroom:.2f} of {cores}"),
+    "live_h_outputs": ("输出", "Outputs"),
+    "live_h_latency": ("入队到播出", "Landed to air"),
+    "live_h_updated": ("更新", "Updated"),
+    "live_h_stale": ("⚠️ {s:.0f} 秒前", "⚠️ {s:.0f} s ago"),
+    "live_h_none": ("（无）", "(none)"),
+    "live_h_interval": ("待播画面（下一条生成中）", "the interval (the next item is being made)"),
+    "live_h_restarts": ("重启 {n} 次", "{n} restarts"),
+    "live_h_ok": ("正常", "ok"),
+    "live_h_down": ("中断", "down"),
+    "live_no_health": ("直播未开始：开始后这里显示播出状态", "the channel is not running: its health shows here once it starts"),
 }
 STAGES = {"speech": ("语音合成", "speech"), "avatar": ("主播准备", "anchor"), "render": ("画面渲染", "rendering")}
 STATES = {"queued": ("排队", "waiting"), "running": ("生成中", "rendering"), "done": ("完成", "done"),
           "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled")}
+LIVE_STATES = {"starting": ("准备中", "starting"), "on_air": ("播出中", "on air"), "interval": ("待播中", "interval"),
+               "stopped": ("已停止", "stopped"), "queued": ("待生成", "queued"), "rendering": ("生成中", "rendering"),
+               "ready": ("待播", "ready"), "aired": ("已播", "aired"), "skipped": ("已跳过", "skipped"),
+               "removed": ("已移除", "removed")}
 
 
 def _t(key: str, lang: str, **values):

@@ -17,6 +17,11 @@ class AnchorError(Exception):
         self.zh = zh
         self.en = en
 
+    def __reduce__(self):
+        # raised in a worker process (a live channel's renderer, a Dask worker), it arrives whole: the default
+        # pickling would call __init__ with the joined message alone and fail in the parent
+        return type(self), (self.zh, self.en)
+
 
 class InputError(AnchorError):
     """The producer's input needs fixing (exit code 2)."""

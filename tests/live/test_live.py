@@ -222,3 +222,20 @@ def test_after_kill_9_a_restart_airs_the_interrupted_item_again_and_continues_th
     assert "#EXT-X-DISCONTINUITY" in index and index.rstrip().endswith("#EXT-X-ENDLIST")
     video_s, audio_s, _ = decoded([hls / f"seg-{n:06d}.ts" for n in numbers[len(before):]])
     assert abs(video_s - 14) <= 1 and abs(audio_s - 14) <= 1, (video_s, audio_s)
+
+
+def test_an_error_raised_in_the_render_worker_reaches_the_channel_with_its_reason(tmp_path):
+    """The channel makes clips in another process: a script's fault must arrive as that script's reason (it used
+    to fail to unpickle, so the item was skipped as 'the render worker died' and the worker started cold again)."""
+    import concurrent.futures as futures
+    import multiprocessing
+
+    from anchor.errors import AnchorError, InputError
+    from anchor.live.prerender import make_clip
+
+    bad = script(tmp_path, "media.md", "图片缺失", "正文。\n[画面: media/missing-photo.jpg]\n更多正文。")
+    with futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with pytest.raises(AnchorError) as caught:
+            pool.submit(make_clip, str(bad), str(tmp_path / "clip"), "9:16", None, None, None).result(timeout=240)
+    assert isinstance(caught.value, InputError) and caught.value.zh and caught.value.en
+    assert "missing-photo.jpg" in caught.value.en

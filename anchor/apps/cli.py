@@ -122,19 +122,39 @@ def _quiet_native_logs() -> None:
 
 
 def _render(args) -> int:
-    from ..pipeline import RenderOptions, flash_options, render, render_audio
+    if args.audio_only:
+        return _render_audio(args)
+    from .ahead import SpeechAhead
+
+    ahead = SpeechAhead(args.script, args.voice)  # first thing: it loads the voice while this process imports
+    try:
+        from ..pipeline import render, speech_jobs
+
+        options = _render_options(args)
+        ahead.send(speech_jobs(args.script, options))
+        progress = None if args.quiet else _progress()
+        return _done("clips", [_summary(clip) for clip in render(args.script, args.out, options, progress=progress,
+                                                                 speech_ahead=ahead)])
+    finally:
+        ahead.close()
+
+
+def _render_audio(args) -> int:
+    from ..pipeline import render_audio
+
+    options = _render_options(args)
+    return _done("programmes", [_audio_summary(p) for p in render_audio(args.script, args.out, options, options.audio,
+                                                                         None if args.quiet else _progress())])
+
+
+def _render_options(args):
+    from ..pipeline import RenderOptions, flash_options
 
     aspects = tuple(a for a in (args.aspect or "").split(",") if a.strip()) or None
     audio = _audio_options(args) if args.audio or args.audio_only else None
     options = RenderOptions(voice=args.voice, avatar=args.avatar, station=args.station, template=args.template,
                             aspects=aspects, preset=args.preset, split=args.split, audio=audio)
-    if args.flash:
-        options = flash_options(options)
-    progress = None if args.quiet else _progress()
-    if args.audio_only:
-        return _done("programmes", [_audio_summary(p) for p in render_audio(args.script, args.out, options, audio,
-                                                                             progress)])
-    return _done("clips", [_summary(clip) for clip in render(args.script, args.out, options, progress=progress)])
+    return flash_options(options) if args.flash else options
 
 
 def _bulletin(args) -> int:

@@ -17,7 +17,8 @@ import numpy as np
 from ..avatar import DEFAULT_AVATAR, PAIR_AVATARS, AvatarPack, Performance, listening, load_avatar, perform
 from ..graphics import Cue
 from ..script import Script
-from ..speech import Speech, Turn, load_voice, pair_voice, speaker_timeline, synthesize, synthesize_turns
+from ..speech import Speech, Turn, load_voice, pair_voice, speaker_timeline
+from ..speech import speak as speak_voices
 from .options import RenderOptions
 
 
@@ -49,9 +50,7 @@ def cast_of(story: Script, options: RenderOptions) -> Cast:
 
 def speak(story: Script, cast: Cast, progress) -> tuple[Speech, tuple[Turn, ...]]:
     """The story's speech, and at a desk who speaks when (seconds from the speech's start)."""
-    if not cast.desk:
-        return synthesize(story, cast.voices[0], progress), ()
-    return synthesize_turns(story, list(cast.voices), progress)
+    return speak_voices(story, cast.voices, progress)
 
 
 def performances(story: Script, cast: Cast, speech: Speech, turns: tuple[Turn, ...], speech_at: float,

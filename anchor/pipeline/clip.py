@@ -15,7 +15,7 @@ import hashlib
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +42,19 @@ AUDIO_RATE = 48000
 
 
 def render(script_path: str | Path, out_dir: str | Path, options: RenderOptions | None = None,
-           progress: Progress | None = None) -> list[Clip]:
-    """Render the news script at ``script_path`` into ``out_dir``; one :class:`Clip` per story."""
-    return render_script(load_script(script_path), out_dir, options, progress)
+           progress: Progress | None = None, speech_ahead=None) -> list[Clip]:
+    """Render the news script at ``script_path`` into ``out_dir``; one :class:`Clip` per story.
+
+    ``speech_ahead``: a process making the speech meanwhile (``anchor render``'s :class:`~anchor.apps.ahead.
+    SpeechAhead`): the anchor is prepared first, then its ``wait()`` and the speech read from the cache."""
+    return render_script(load_script(script_path), out_dir, options, progress, speech_ahead)
+
+
+def speech_jobs(script_path: str | Path, options: RenderOptions) -> list[tuple[Script, tuple]]:
+    """Each story as :func:`render` will speak it, with its voices (``anchor.speech.speak``'s arguments): what a
+    process speaking ahead needs."""
+    job = prepare(load_script(script_path), options)
+    return [(story, cast.voices) for story, cast in zip(job.stories, job.casts)]
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class _Job(Prepared):
 
 
 def render_script(script: Script, out_dir: str | Path, options: RenderOptions | None = None,
-                  progress: Progress | None = None) -> list[Clip]:
+                  progress: Progress | None = None, speech_ahead=None) -> list[Clip]:
     options = options or RenderOptions()
     report = progress or (lambda stage, fraction: None)
     out_dir = Path(out_dir)
@@ -65,7 +75,7 @@ def render_script(script: Script, out_dir: str | Path, options: RenderOptions | 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{script.stem}.", suffix=".partial", dir=out_dir))
     try:
-        staged = [_render_story(k, job, staging, report) for k in range(len(job.stories))]
+        staged = [_render_story(k, job, staging, report, speech_ahead) for k in range(len(job.stories))]
         return [clip.moved_to(out_dir) for clip in staged]  # only when every story is complete
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -81,18 +91,27 @@ def _prepare(script: Script, options: RenderOptions) -> _Job:
     return _Job(**{f.name: getattr(job, f.name) for f in fields(job)}, music=music)
 
 
-def _render_story(k: int, job: _Job, staging: Path, report: Progress) -> Clip:
+def _render_story(k: int, job: _Job, staging: Path, report: Progress, ahead=None) -> Clip:
     story, look, cast = job.stories[k], job.look, job.casts[k]
     started = time.monotonic()
-    report("speech", 0.0)
     layouts = {a: layout_for(*aspect_size(a)) for a in job.exports}
-    # The speech and picture work are not run in parallel threads: both import heavy libraries
-    # lazily (TensorFlow, mediapipe, scikit-image), and concurrent first imports can deadlock.
-    speech, turns = speak(story, cast, lambda f: report("speech", f))
-    report("avatar", 0.0)
     cutting = {aspect for aspect, layout in layouts.items()  # a desk the template films one anchor at a time
                if cast.desk and layout.orientation == "vertical" and look.template.desk.vertical == "cut"}
-    sets = {aspect: studio_set(layout, look, cast.avatars, aspect in cutting) for aspect, layout in layouts.items()}
+
+    def studio_sets() -> dict:
+        report("avatar", 0.0)
+        return {aspect: studio_set(layout, look, cast.avatars, aspect in cutting) for aspect, layout in layouts.items()}
+
+    # The speech and picture work are not run in parallel threads: both import heavy libraries
+    # lazily (TensorFlow, mediapipe, scikit-image), and concurrent first imports can deadlock.  A process
+    # speaking ahead (anchor render) runs beside this one instead: the anchor is prepared meanwhile.
+    sets = studio_sets() if ahead is not None else None
+    ahead_made = ahead is not None and ahead.wait()
+    report("speech", 0.0)
+    speech, turns = speak(story, cast, lambda f: report("speech", f))
+    if ahead_made:  # from the cache, but only reused if it was there before this render
+        speech = replace(speech, cached=ahead.cached[k])
+    sets = sets or studio_sets()
     fps = next(iter(job.exports.values())).fps
     plan = plan_story(story, speech, look, fps, job.options.lead_in, job.options.lead_out, turns)
     timing = plan.timing

@@ -23,15 +23,15 @@ it and returns a :class:`Speech`, :func:`voices_table` lists the presets with th
 """
 
 from .catalog import voices_table
-from .dialogue import PAIR_VOICES, Turn, pair_voice, speaker_timeline, synthesize_turns
+from .dialogue import PAIR_VOICES, Turn, pair_voice, speak, speaker_timeline, synthesize_turns
 from .phrasing import split_phrases
 from .readings import Reading, check_reading, hear_reading, save_reading
 from .store import Speech
-from .synthesis import synthesize
+from .synthesis import load_engine, synthesize
 from .timeline import VISEMES, Phrase, Timeline, Viseme
 from .voices import list_voices, load_voice, voices_dir
 from .words import jieba_words, script_words, segment
 
 __all__ = ["PAIR_VOICES", "Phrase", "Reading", "Speech", "Timeline", "Turn", "VISEMES", "Viseme", "check_reading",
-           "hear_reading", "jieba_words", "list_voices", "load_voice", "pair_voice", "save_reading", "script_words",
-           "segment", "speaker_timeline", "split_phrases", "synthesize", "synthesize_turns", "voices_dir", "voices_table"]
+           "hear_reading", "jieba_words", "list_voices", "load_engine", "load_voice", "pair_voice", "save_reading", "script_words",
+           "segment", "speak", "speaker_timeline", "split_phrases", "synthesize", "synthesize_turns", "voices_dir", "voices_table"]

@@ -43,6 +43,14 @@ def pair_voice(script: Script, seat: int) -> str | None:
     return PAIR_VOICES.get(script.language, (None, None))[min(seat, 1)]
 
 
+def speak(script: Script, voices, progress: Callable[[float], None] | None = None) -> tuple[Speech, tuple[Turn, ...]]:
+    """``script`` in one voice, or (two or more ``voices``: a desk) each speaker's turns in their own; and at a desk
+    who speaks when."""
+    if len(voices) == 1:
+        return synthesize(script, voices[0], progress), ()
+    return synthesize_turns(script, list(voices), progress)
+
+
 def synthesize_turns(script: Script, voices: list, progress: Callable[[float], None] | None = None,
                      *, cache: bool = True) -> tuple[Speech, tuple[Turn, ...]]:
     """``script``'s turns, each in its speaker's voice (``voices[k]`` for speaker k), as one Speech."""

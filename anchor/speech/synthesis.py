@@ -92,6 +92,12 @@ def synthesize(script: Script, voice: VoicePreset, progress: Callable[[float], N
             report(0.0)
 
 
+def load_engine(voice: VoicePreset) -> None:
+    """Load ``voice``'s engine (its model) now, once per process, so that the first synthesis does not wait for
+    it; a voice that cannot load here raises as :func:`synthesize` would."""
+    get_engine(voice.engine)
+
+
 def unavailable_because(preset: VoicePreset, error: SpeechError) -> tuple[str, str]:
     """Why ``preset`` could not speak, as a producer would be told it (Chinese, English)."""
     if check_preset(preset).state == ONLINE:  # it could speak here, given the internet

@@ -42,7 +42,6 @@ from .queue import LiveQueue
 from .scenes import Bed, ClipSource, Interval
 
 
-
 class Channel:
     def __init__(self, playlist: str | os.PathLike, out_dir: str | os.PathLike, options: LiveOptions, log=None):
         self.playlist, self.out_dir, self.options = Path(playlist), Path(out_dir), options

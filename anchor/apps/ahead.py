@@ -51,8 +51,9 @@ class SpeechAhead:
                 self.close()
                 return False
             if code == 0:
-                try:
-                    self.cached = json.loads(self.process.stdout.read())
+                lines = self.process.stdout.read().decode("utf-8", "replace").strip().splitlines()
+                try:  # its last line: a library may print to stdout before it
+                    self.cached = json.loads(lines[-1]) if lines else None
                 except ValueError:
                     pass
         return self.cached is not None

@@ -31,7 +31,7 @@ from ..render import (
     speech_track, stinger_seconds, studio_set, subtitle_layers,
 )
 from ..script import Script, load_script
-from ..speech import script_words
+from ..speech import script_words, segment
 from ..version import __version__
 from .audio import audio_master
 from .cast import labelled, performances, speak
@@ -105,8 +105,11 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress, ahead=None
     # The speech and picture work are not run in parallel threads: both import heavy libraries
     # lazily (TensorFlow, mediapipe, scikit-image), and concurrent first imports can deadlock.  A process
     # speaking ahead (anchor render) runs beside this one instead: the anchor is prepared meanwhile.
-    sets = studio_sets() if ahead is not None else None
-    ahead_made = ahead is not None and ahead.wait()
+    sets, ahead_made = None, False
+    if ahead is not None:  # what does not need the speech is prepared while it is made
+        sets = studio_sets()
+        segment(story.title)  # the subtitles' word segmenter loads its dictionary (0.6 s, once a process) now
+        ahead_made = ahead.wait()
     report("speech", 0.0)
     speech, turns = speak(story, cast, lambda f: report("speech", f))
     if ahead_made:  # from the cache, but only reused if it was there before this render

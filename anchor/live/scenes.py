@@ -152,6 +152,7 @@ class Interval:
         self.performance = resting(LOOP_SECONDS * FPS, FPS, seed)
         self.bed = bed
         self.fading = False
+        self.ticker_look = _labelled_ticker(look, "预告" if language == "zh" else "Next")
         desk = desk_sprite(self.layout, look)  # the anchor sits behind the same desk as in the clips
         self._fixed = [SpriteLayer(brand_sprite(self.layout, look), Z_BRAND),
                        SpriteLayer(corner_mark_sprite(self.layout, look), Z_CORNER_MARK)] + \
@@ -184,10 +185,19 @@ class Interval:
         if len(coming) > 1 or not coming:
             text = ("　".join(f"▶ {t}" for t in coming[1:]) if coming else
                     ("新闻稍后继续" if zh else "More news shortly"))
-            art = ticker_art(text, self.layout, self.look)
+            art = ticker_art(text, self.layout, self.ticker_look)
             strip = Sprite(art.strip_rgb, art.strip_alpha, 0, 0, kind="ticker_text")
             layers.append(TickerLayer(art.band, strip, art.window, art.px_per_second, 0.0, float("inf")))
         return layers
+
+
+def _labelled_ticker(look: Look, label: str) -> Look:
+    """``look`` with its ticker's label (the template's, 快讯 in the news template) saying what the interval's
+    ticker lists; a template whose ticker has no label keeps none."""
+    ticker = look.template.ticker
+    if not ticker.label:
+        return look
+    return replace(look, template=look.template.model_copy(update={"ticker": ticker.model_copy(update={"label": label})}))
 
 
 def resting(n_frames: int, fps: int, seed: int):

@@ -15,8 +15,8 @@ from .aigc import aigc_json, aigc_label
 from .audiofile import AudioClip, AudioMaster, Chapter, write_audio_master
 from .presets import Platform, export_settings, list_platforms, load_platform
 from .sidecars import Clip, file_entry, to_srt, to_vtt, write_cover, write_metadata, write_subtitles
-from .writer import ClipWriter, ExportPreset
+from .writer import ClipWriter, ExportPreset, widen_pipe
 
 __all__ = ["AudioClip", "AudioMaster", "Chapter", "Clip", "ClipWriter", "ExportPreset", "Platform", "aigc_json",
            "aigc_label", "export_settings", "file_entry", "list_platforms", "load_platform", "to_srt", "to_vtt",
-           "write_audio_master", "write_cover", "write_metadata", "write_subtitles"]
+           "write_audio_master", "write_cover", "write_metadata", "write_subtitles", "widen_pipe"]

@@ -207,8 +207,7 @@ class ClipWriter:
                                           stderr=self._stderr, start_new_session=True)
         except OSError as e:
             raise RenderError("无法启动视频编码器 ffmpeg", f"could not start the ffmpeg encoder: {e}") from e
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(self._proc.stdin.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+        widen_pipe(self._proc.stdin)
 
     def write(self, frame: np.ndarray) -> None:
         """Send one HxWx3 uint8 RGB frame (C-contiguous frames go through without a copy)."""
@@ -274,6 +273,13 @@ class ClipWriter:
     def _ffmpeg_error(self, what: str) -> RenderError:
         tail = _stderr_tail(self._stderr)
         return RenderError("视频编码失败（ffmpeg 出错）", f"video encoding failed: {what}" + (f": {tail}" if tail else ""))
+
+
+def widen_pipe(pipe) -> None:
+    """Give the pipe to an encoder a 1 MiB buffer (raw frames go through in a few writes, not a hundred); where the
+    system refuses, the default pipe is slower but carries the same stream."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def encode_floor(frame: np.ndarray, n_frames: int, preset: ExportPreset, audio: np.ndarray | None = None,

@@ -10,7 +10,6 @@ growing pause, from the stream as it is then; the encoder and the other outputs 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import queue
@@ -24,12 +23,12 @@ import numpy as np
 
 from ..audio import ffmpeg_exe
 from ..errors import AnchorError
+from ..export import widen_pipe
 from .options import AUDIO_RATE, FPS, LiveOptions
 
 TS_CHUNK = 188 * 64  # whole MPEG-TS packets, so an output that starts late starts on a packet
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds before each retry of a failed output; then every 8 s
 OUTPUT_BUFFER_S = 4.0  # an output further behind than this is dropped and restarted
-F_SETPIPE_SZ, PIPE_BYTES = 1031, 1 << 20  # a 1 MiB pipe: a 6 MB frame in 6 writes, not 95
 
 
 class EncoderError(AnchorError):
@@ -63,10 +62,7 @@ class LiveEncoder:
         cmd += ["-f", "mpegts", "-muxdelay", "0", "-muxpreload", "0", "-flush_packets", "1", "pipe:1"]
         self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         bufsize=0)
-        try:
-            fcntl.fcntl(self.process.stdin.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
-        except OSError:  # a system with a lower pipe limit: the default pipe, slower but the same stream
-            pass
+        widen_pipe(self.process.stdin)
         self.errors: list[str] = []
         self._threads = [threading.Thread(target=target, args=args, daemon=True, name=name) for target, args, name in (
             (self._write_audio, (fifo,), "live-audio"), (self._fan_out, (), "live-fan-out"),

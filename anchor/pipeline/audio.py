@@ -26,9 +26,9 @@ from ..export import (
 from ..graphics import Station, load_station
 from ..render import Programme, build_programme, load_audio
 from ..script import Script, load_script, split_stories
-from ..speech import Speech, synthesize
+from ..speech import Speech, speak, synthesize
 from ..version import __version__
-from .cast import cast_of, speak
+from .cast import cast_of
 from .options import AudioOptions, Progress, RenderOptions
 
 RATE = 48000
@@ -46,7 +46,7 @@ def render_audio(script_path: str | Path, out_dir: str | Path, options: RenderOp
     with _staging(out_dir, script.stem) as staging:
         clips = []
         for k, (story, cast) in enumerate(zip(stories, casts)):
-            speech, _ = speak(story, cast, lambda f: report("speech", (k + f) / len(stories)))
+            speech, _ = speak(story, cast.voices, lambda f: report("speech", (k + f) / len(stories)))
             clips.append(_programme_files(story.stem, story.title, [(story, speech)], cast.voices[0], station,
                                           audio, settings, staging))
         return [clip.moved_to(Path(out_dir)) for clip in clips]
@@ -67,7 +67,7 @@ def render_bulletin(scripts: list[Script], out_dir: str | Path, name: str = "bul
     with _staging(out_dir, name) as staging:
         items = []
         for k, (script, cast) in enumerate(zip(scripts, casts)):
-            items.append((script, speak(script, cast, None)[0]))
+            items.append((script, speak(script, cast.voices, None)[0]))
             report("speech", (k + 1) / len(scripts))
         return _programme_files(name, title, items, casts[0].voices[0], station, audio, settings, staging).moved_to(
             Path(out_dir))

@@ -18,7 +18,6 @@ from ..avatar import DEFAULT_AVATAR, PAIR_AVATARS, AvatarPack, Performance, list
 from ..graphics import Cue
 from ..script import Script
 from ..speech import Speech, Turn, load_voice, pair_voice, speaker_timeline
-from ..speech import speak as speak_voices
 from .options import RenderOptions
 
 
@@ -46,11 +45,6 @@ def cast_of(story: Script, options: RenderOptions) -> Cast:
                                    or (PAIR_AVATARS[seat] if seat < len(PAIR_AVATARS) else DEFAULT_AVATAR)))
         voices.append(load_voice(pair_voice(story, seat), story.language))
     return Cast(tuple(avatars), tuple(voices), tuple(s.name for s in story.speakers))
-
-
-def speak(story: Script, cast: Cast, progress) -> tuple[Speech, tuple[Turn, ...]]:
-    """The story's speech, and at a desk who speaks when (seconds from the speech's start)."""
-    return speak_voices(story, cast.voices, progress)
 
 
 def performances(story: Script, cast: Cast, speech: Speech, turns: tuple[Turn, ...], speech_at: float,

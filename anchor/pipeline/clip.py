@@ -31,10 +31,10 @@ from ..render import (
     speech_track, stinger_seconds, studio_set, subtitle_layers,
 )
 from ..script import Script, load_script
-from ..speech import script_words, segment
+from ..speech import script_words, segment, speak
 from ..version import __version__
 from .audio import audio_master
-from .cast import labelled, performances, speak
+from .cast import labelled, performances
 from .options import Progress, RenderOptions
 from .prepare import Prepared, prepare
 
@@ -111,7 +111,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress, ahead=None
         segment(story.title)  # the subtitles' word segmenter loads its dictionary (0.6 s, once a process) now
         ahead_made = ahead.wait()
     report("speech", 0.0)
-    speech, turns = speak(story, cast, lambda f: report("speech", f))
+    speech, turns = speak(story, cast.voices, lambda f: report("speech", f))
     if ahead_made:  # from the cache, but only reused if it was there before this render
         speech = replace(speech, cached=ahead.cached[k])
     sets = sets or studio_sets()

@@ -51,7 +51,6 @@ class Channel:
         self.frames = self.late = 0
         self.max_lag = 0.0  # the latest a frame reached the encoder after its air time (0 while never late)
         self._t0: float | None = None  # the monotonic time frame 0 goes on air
-        self.encoder_behind = float("-inf")  # the most the encoded stream has trailed the wall clock, seconds
         self.on_air: dict | None = None
         self.latency: list[dict] = []
         self.state = "starting"
@@ -202,13 +201,12 @@ class Channel:
         cpu = self._cpu.sample([os.getpid(), *pids], render_pid)
         on_air = dict(self.on_air, elapsed=round(max(0.0, time.time() - self.on_air["started"]), 1)) \
             if self.on_air else None
-        encoded = getattr(self.encoder, "encoded", None) if hasattr(self, "encoder") else None
-        if encoded is not None and self._t0 is not None:  # how far the encoder's output is behind the wall clock
-            self.encoder_behind = max(self.encoder_behind, encoded[1] - self._t0 - encoded[0])
+        start = getattr(self.encoder, "latest_start", None) if hasattr(self, "encoder") else None
+        behind = start - self._t0 if start is not None and self._t0 is not None else 0.0  # the encoder's worst
         return {"state": self.state, "on_air": on_air, "seconds": round(elapsed, 1), "frames": self.frames,
                 "frames_late": self.late, "frames_dropped": getattr(self.encoder, "drop_frames", 0)
                 if hasattr(self, "encoder") else 0, "max_lag_ms": round(self.max_lag * 1000, 1),
-                "encoder_behind_ms": round(max(0.0, self.encoder_behind) * 1000), "cpu": cpu,
+                "encoder_behind_ms": round(max(0.0, behind) * 1000), "cpu": cpu,
                 "cpu_mean": self._cpu.mean(),
                 "outputs": {o.name: o.health() for o in getattr(self.encoder, "outputs", [])},
                 "queue": [i.record() for i in self.store.items()], "latency": self.latency[-20:],

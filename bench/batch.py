@@ -14,13 +14,14 @@ and the speed-up of 2 workers over 1.  Two pairs are measured:
   cores busy, so a second one on the same cores adds little);
 * pinned: 1 worker on core 0, against 2 workers each on a core of its own (every thread of the worker
   process, and so its ffmpeg, kept there with ``sched_setaffinity``): what adding a machine to the
-  cluster gives (target >= 1.8x).
+  cluster gives (target >= 1.8x);
+* cli: the same without Dask: one ``anchor render`` on core 0 against two at once, one per core (``taskset``).
 
 The machine's load average is printed too: other processes on a shared machine take cores from the
 workers.
 
 Usage: .venv/bin/python bench/batch.py [--jobs 6] [--threads 1] [--script scripts/flood-zh.txt] [--quick]
-       [--only pinned|unpinned]   (--quick: one-sentence clips, 4 jobs)
+       [--only pinned|unpinned|cli]   (--quick: one-sentence clips, 4 jobs)
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine has used (/proc/stat): the workers, and all that runs beside them."""
+    import psutil
+
+    t = psutil.cpu_times()
+    return t.user + t.nice + t.system + t.irq + t.softirq + t.steal
+
+
 def pin_to(core: int) -> int:
     """In a worker process: every thread of it (and what they start later) on ``core`` alone."""
     for task in os.listdir(f"/proc/{os.getpid()}/task"):
@@ -90,11 +99,12 @@ def run_config(workers: int, jobs: int, threads: int, base: Path, work: Path, qu
         timed = add_jobs(store, [read_source(p)[0] for p in scripts_for(work / f"src-{tag}", base, jobs,
                                                                           f"计时{tag}", quick)], "timed")
         pids = list(executor.client.run(os.getpid).values())
-        cpu_before = cpu_seconds(pids)
+        cpu_before, machine_before = cpu_seconds(pids), machine_busy_seconds()
         started = time.perf_counter()
         runner.run([j.id for j in timed])
         wall = time.perf_counter() - started
         cpu = cpu_seconds(pids) - cpu_before
+        machine = machine_busy_seconds() - machine_before
         done = store.jobs(ids=[j.id for j in timed], states=("done",))
         if len(done) != jobs:
             failed = [(j.name, j.error_en) for j in store.jobs(ids=[j.id for j in timed]) if j.state != "done"]
@@ -102,9 +112,26 @@ def run_config(workers: int, jobs: int, threads: int, base: Path, work: Path, qu
         seconds = [j.duration for j in done]
         return {"workers": workers, "pinned": pinned, "cores": cores, "wall": wall, "per_hour": jobs * 3600 / wall,
                 "per_hour_per_core": jobs * 3600 / wall / cores, "job_mean": sum(seconds) / jobs,
-                "encoder_threads": runner.threads, "processes": len({j.worker for j in done}), "cores_busy": cpu / wall}
+                "encoder_threads": runner.threads, "processes": len({j.worker for j in done}), "cores_busy": cpu / wall,
+                "machine_busy": machine / wall}
     finally:
         executor.close()
+
+
+def cli_pinned(cores: list[int], base: Path, work: Path, tag: str) -> float:
+    """Wall seconds for one ``anchor render`` per core in ``cores``, all at once, each process tree kept on its core
+    with ``taskset`` (its speech process and ffmpeg too): the cluster's scaling without the cluster."""
+    import subprocess
+
+    scripts = scripts_for(work / f"cli-{tag}", base, len(cores), f"命令{tag}", False)
+    started = time.perf_counter()
+    processes = [subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-m", "anchor.apps.cli", "render",
+                                   str(script), "--out", str(work / f"cli-out-{tag}")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for core, script in zip(cores, scripts)]
+    if any(p.wait() != 0 for p in processes):
+        raise SystemExit(f"anchor render failed on cores {cores}")
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -113,7 +140,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="ffmpeg threads per job (the issue asks for 1)")
     parser.add_argument("--script", default=str(ROOT / "scripts" / "flood-zh.txt"))
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=("pinned", "unpinned"))
+    parser.add_argument("--only", choices=("pinned", "unpinned", "cli"))
     args = parser.parse_args()
     jobs = args.jobs or (4 if args.quick else 6)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -122,6 +149,12 @@ def main() -> None:
         print(f"cores: {os.cpu_count()}  load average before: {os.getloadavg()[0]:.2f}  jobs per configuration: {jobs}"
               f"  script: {Path(args.script).name}{' (one sentence each)' if args.quick else ''}", flush=True)
         results = {}
+        if args.only in (None, "cli") and os.cpu_count() >= 2:
+            cli_pinned([0, 1], Path(args.script), Path(tmp), "warm")  # fills the cache (backdrop, text, faces)
+            one = cli_pinned([0], Path(args.script), Path(tmp), "one")
+            two = cli_pinned([0, 1], Path(args.script), Path(tmp), "two")
+            print(f"anchor render with taskset: 1 process on core 0 {one:.1f} s; 2 processes, one on each core, "
+                  f"{two:.1f} s for both: {2 * one / two:.2f}x clips per hour", flush=True)
         for pinned in [p for p in (False, True) if args.only in (None, "pinned" if p else "unpinned")]:
             for workers in (1, 2):
                 result = run_config(workers, jobs, args.threads, Path(args.script), Path(tmp), args.quick, pinned)
@@ -130,7 +163,8 @@ def main() -> None:
                 print(f"{workers} worker(s) {where}: {result['wall']:7.1f} s wall  {result['per_hour']:6.1f} clips/hour"
                       f"  {result['per_hour_per_core']:6.1f} clips/hour/core  {result['job_mean']:5.1f} s per clip in "
                       f"its worker  encoder threads {result['encoder_threads']}  processes used {result['processes']}  "
-                      f"cores kept busy {result['cores_busy']:.2f}  load average now {os.getloadavg()[0]:.2f}",
+                      f"cores kept busy {result['cores_busy']:.2f} (the whole machine {result['machine_busy']:.2f})  "
+                      f"load average now {os.getloadavg()[0]:.2f}",
                       flush=True)
     if (False, 2) in results:
         one, two = results[False, 1], results[False, 2]

@@ -8,7 +8,11 @@ Three timings of the same clip, in one process:
   worker renders its second clip: models loaded, but speech synthesised again (the
   speech cache is bypassed in both renders) and every frame composed and encoded again;
 * ``floor``: the same ffmpeg encoding the same number of frames of one precomputed
-  composite frame with the same audio and settings: the cost no renderer can avoid.
+  composite frame with the same audio and settings: the cost no renderer can avoid.  The frame
+  goes in already in the encoder's format (YUV 4:2:0), as the writer sends its frames, so this is
+  x264 alone;
+* ``RGB floor``: the floor as it was measured before the writer converted colour itself (ffmpeg
+  converting each RGB frame, about 5 ms of CPU a frame at 1080x1920), for comparison with earlier runs.
 
 Prints wall / clip duration, wall / floor for both renders, where the time went, and
 the peak resident memory of this process and of the encoder child (read from /proc
@@ -48,7 +52,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class ChildMemory(threading.Thread):
-    """Polls the peak resident memory (VmHWM) of this process's child processes."""
+    """Polls the peak resident memory (VmHWM) of this process's child processes (the encoders).
+
+    Reads only this process's own children lists, not every process of the machine: the poll must not cost
+    the renders it measures.
+    """
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -56,19 +64,26 @@ class ChildMemory(threading.Thread):
         self.stop = threading.Event()
 
     def run(self):
-        me = str(os.getpid())
+        me = os.getpid()
         while not self.stop.wait(0.1):
-            for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                tasks = os.listdir(f"/proc/{me}/task")
+            except OSError:
+                continue
+            for task in tasks:
                 try:
-                    with open(f"/proc/{pid}/stat") as f:
-                        if f.read().rsplit(")", 1)[1].split()[1] != me:
-                            continue
-                    with open(f"/proc/{pid}/status") as f:
-                        for line in f:
-                            if line.startswith("VmHWM:"):
-                                self.peak_kb = max(self.peak_kb, int(line.split()[1]))
-                except (OSError, IndexError, ValueError):
+                    with open(f"/proc/{me}/task/{task}/children") as f:
+                        children = f.read().split()
+                except OSError:
                     continue
+                for pid in children:
+                    try:
+                        with open(f"/proc/{pid}/status") as f:
+                            for line in f:
+                                if line.startswith("VmHWM:"):
+                                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                    except (OSError, ValueError, IndexError):
+                        continue
 
 
 def timed_render(script: Path, out: Path, preset):
@@ -90,6 +105,32 @@ def timed_render(script: Path, out: Path, preset):
 
     clip = render(script, out, RenderOptions(export=preset), progress=progress)[0]
     return clip, time.perf_counter() - started, stages
+
+
+def rgb_floor(frame, n_frames: int, preset, audio, rate: int) -> float:
+    """The floor as it was before the writer converted colour itself: the same encoder command, but fed RGB
+    frames that ffmpeg converts to BT.709 YUV 4:2:0 each time (the scale filter the writer used to ask for)."""
+    import subprocess
+
+    from anchor.audio import write_wav
+    from anchor.export.writer import encoder_command
+
+    with tempfile.TemporaryDirectory(prefix="anchor-rgb-floor-") as tmp:
+        wav = Path(tmp) / "a.wav"
+        write_wav(wav, audio, rate)
+        argv = encoder_command(Path(tmp) / "floor.mp4", preset, wav)
+        argv[argv.index("yuv420p")] = "rgb24"  # the first -pix_fmt: the input's
+        graph = argv.index("-filter_complex") + 1
+        argv[graph] = argv[graph].replace("[0:v]", "[0:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,")
+        data = np.ascontiguousarray(frame).tobytes()
+        started = time.perf_counter()
+        encoder = subprocess.Popen(argv, stdin=subprocess.PIPE)
+        for _ in range(n_frames):
+            encoder.stdin.write(data)
+        encoder.stdin.close()
+        if encoder.wait() != 0:
+            raise SystemExit("the RGB floor's ffmpeg failed")
+        return time.perf_counter() - started
 
 
 def cold_cli(script: Path, tmp: Path, body_times: int = 1) -> dict:
@@ -207,14 +248,15 @@ def main() -> None:
         clip, cold, cold_stages = timed_render(script, Path(tmp) / "cold", preset)
         cold = time.perf_counter() - cold_started  # imports included, as the CLI pays them
         _, warm, warm_stages = timed_render(script, Path(tmp) / "warm", preset)
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the two renders' peak, nothing else yet
         duration = clip.info["duration"]
         n_frames = round(duration * preset.fps)
         frame = read_frames(clip.video, [duration / 2])[0]
         audio, rate = read_audio(clip.video)
         floor = encode_floor(frame, n_frames, preset, audio, rate)
+        floor_rgb = rgb_floor(frame, n_frames, preset, audio, rate)
         children.stop.set()
         children.join()
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the renders' peak, before the extras
         cli = cold_cli(script, Path(tmp))
         cli_long = cold_cli(script, Path(tmp), body_times=3)  # is the renderer's memory flat with the clip's length?
         graphics_ms, anchor_ms, graphics_frames = graphics_cost(script)
@@ -227,6 +269,8 @@ def main() -> None:
         "clip_seconds": round(duration, 2),
         "frames": n_frames,
         "encode_floor_seconds": round(floor, 2),
+        "encode_floor_rgb_seconds": round(floor_rgb, 2),
+        "warm_over_rgb_floor": round(warm / floor_rgb, 3),
         "cold_seconds": round(cold, 2),
         "warm_seconds": round(warm, 2),
         "cold_stage_started_at": cold_stages,
@@ -252,7 +296,8 @@ def main() -> None:
         "three_aspects_three_renders_seconds": round(separate, 2) if separate else None,
     }
     print(json.dumps(result, indent=2))
-    print(f"\nclip {duration:.1f} s, floor {floor:.2f} s | cold {cold:.2f} s = {cold / duration:.2f}x clip, "
+    print(f"\nclip {duration:.1f} s, floor {floor:.2f} s (with ffmpeg converting RGB, as before: {floor_rgb:.2f} s; "
+          f"warm = {warm / floor_rgb:.2f}x that) | cold {cold:.2f} s = {cold / duration:.2f}x clip, "
           f"{cold / floor:.2f}x floor | warm {warm:.2f} s = {warm / duration:.2f}x clip, {warm / floor:.2f}x floor "
           f"(target <= 1.25) | peak RSS {own:.0f} MB, encoder {children.peak_kb / 1024:.0f} MB "
           f"(target <= 1024 MB)")

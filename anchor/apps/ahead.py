@@ -1,10 +1,10 @@
 """``anchor render``'s speech, made ahead in a short-lived process of its own.
 
-A cold ``anchor render`` imported TensorFlow and loaded the speech model on its critical path, before any
-frame, and then held the model (about 0.8 GB) to the end.  Now the command starts this process first thing,
-with the script's path and the ``--voice`` asked for.  While the command imports the pipeline, it imports
-only the speech stage and loads the engine of the voice the script will most likely be read in; then it
-takes, on stdin, each story as the render will speak it with its voices
+A cold ``anchor render`` normalised the text, loaded the speech model and synthesised on its critical path,
+before any frame, and then held the model and the text-normalisation grammars to the end.  Now the command
+starts this process first thing, with the script's path and the ``--voice`` asked for.  While the command
+imports the pipeline, it imports only the speech stage and loads the engine of the voice the script will most
+likely be read in; then it takes, on stdin, each story as the render will speak it with its voices
 (:func:`anchor.pipeline.speech_jobs`), speaks them into the speech cache (:func:`anchor.speech.speak`),
 prints for each story whether its speech was in the cache already, and exits.  Meanwhile the render
 prepares the anchor and the graphics, then waits for it and reads the speech from the cache, which needs

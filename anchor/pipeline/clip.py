@@ -117,8 +117,9 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress, ahead=None
         return {aspect: studio_set(layout, look, cast.avatars, aspect in cutting) for aspect, layout in layouts.items()}
 
     # The speech and picture work are not run in parallel threads: both import heavy libraries
-    # lazily (TensorFlow, mediapipe, scikit-image), and concurrent first imports can deadlock.  A process
-    # speaking ahead (anchor render) runs beside this one instead: the anchor is prepared meanwhile.
+    # lazily (text normalisation, the voice's runtime, mediapipe, scikit-image), and concurrent first imports
+    # can deadlock.  A process speaking ahead (anchor render) runs beside this one instead: the anchor is
+    # prepared meanwhile.
     sets, ahead_made = None, False
     if ahead is not None:  # what does not need the speech is prepared while it is made
         sets = studio_sets()

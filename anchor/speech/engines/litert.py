@@ -14,6 +14,7 @@ The rewritten model is kept in the anchor cache, named after the original's hash
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from ...cache import cache_root
@@ -50,13 +51,18 @@ def without_flex_random(model: bytes) -> bytes:
 
 
 def interpreter(path: Path):
-    """A LiteRT interpreter for the model at ``path``, its Flex random ops rewritten to built-ins (once a machine)."""
+    """A LiteRT interpreter for the model at ``path``, its Flex random ops rewritten to built-ins (once a machine).
+
+    It runs on as many threads as this process may use cores (at most 4): the speech comes before any frame,
+    when the other cores are idle (measured: 0.39 s instead of 0.62 s for two sentences on 2 cores, same CPU).
+    """
     from ai_edge_litert.interpreter import Interpreter
 
+    threads = max(1, min(len(os.sched_getaffinity(0)), 4))
     data = path.read_bytes()
     cached = cache_root() / "litert" / f"{hashlib.sha256(data).hexdigest()[:32]}.tflite"
     if cached.is_file():
-        return Interpreter(model_path=str(cached))
+        return Interpreter(model_path=str(cached), num_threads=threads)
     rewritten = without_flex_random(data)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +70,7 @@ def interpreter(path: Path):
             temp.write_bytes(rewritten)
     except OSError:
         pass  # a read-only or full disk: rewritten again next time
-    return Interpreter(model_content=rewritten)
+    return Interpreter(model_content=rewritten, num_threads=threads)
 
 
 def _text(value) -> str | None:

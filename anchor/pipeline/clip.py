@@ -11,7 +11,6 @@ a failure never leaves half a clip behind.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -19,7 +18,6 @@ import time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ..avatar import anchor_record, consent_warnings, framing_shortfall, plan_rig
@@ -29,8 +27,8 @@ from ..export import (
 )
 from ..graphics import aspect_size, build_cues, cue_records, layout_for, with_texts
 from ..render import (
-    Seat, clip_mix, compose_changes, cover_frame, load_audio, plan_story, scene_layers, speaker_shots,
-    speech_track, stinger_seconds, studio_set, subtitle_layers,
+    Seat, clip_mix, compose_changes, cover_frame, load_audio, one_opencv_thread, plan_story, scene_layers,
+    speaker_shots, speech_track, stinger_seconds, studio_set, subtitle_layers,
 )
 from ..script import Script, load_script
 from ..speech import script_words, segment, speak
@@ -93,18 +91,6 @@ def _prepare(script: Script, options: RenderOptions) -> _Job:
     return _Job(**{f.name: getattr(job, f.name) for f in fields(job)}, music=music)
 
 
-@contextlib.contextmanager
-def _one_opencv_thread():
-    """While frames are composed, OpenCV works on one thread: x264 keeps every core busy, and handing each small
-    warp or blend to a second thread only added CPU (measured: 0.5 s of a 24 s clip's 8 s)."""
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(threads)
-
-
 def _render_story(k: int, job: _Job, staging: Path, report: Progress, ahead=None) -> Clip:
     story, look, cast = job.stories[k], job.look, job.casts[k]
     started = time.monotonic()
@@ -116,10 +102,9 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress, ahead=None
         report("avatar", 0.0)
         return {aspect: studio_set(layout, look, cast.avatars, aspect in cutting) for aspect, layout in layouts.items()}
 
-    # The speech and picture work are not run in parallel threads: both import heavy libraries
-    # lazily (text normalisation, the voice's runtime, mediapipe, scikit-image), and concurrent first imports
-    # can deadlock.  A process speaking ahead (anchor render) runs beside this one instead: the anchor is
-    # prepared meanwhile.
+    # The speech and picture work are not run in parallel threads: both import heavy libraries lazily (text
+    # normalisation, mediapipe, ...), and concurrent first imports can deadlock.  A process speaking ahead
+    # (anchor render) runs beside this one instead: the anchor is prepared meanwhile.
     sets, ahead_made = None, False
     if ahead is not None:  # what does not need the speech is prepared while it is made
         sets = studio_sets()
@@ -165,7 +150,7 @@ def _render_story(k: int, job: _Job, staging: Path, report: Progress, ahead=None
         labels[aspect] = aigc_label(look.station.code, content_hash)
         metadata = {"AIGC": aigc_json(labels[aspect]), "title": story.title, "comment": f"anchor {__version__}"}
         with ClipWriter(videos[aspect], job.exports[aspect], mix, AUDIO_RATE, metadata,
-                        n_frames=timing.n_frames) as writer, _one_opencv_thread():
+                        n_frames=timing.n_frames) as writer, one_opencv_thread():
             frames = compose_changes(backdrop, [Seat(r, b, a) for (r, b), a in zip(rigs, acts)], layers,
                                      subtitle_layers(cues, layout, look, story.language),
                                      shots if aspect in cutting else ())

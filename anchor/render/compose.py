@@ -20,11 +20,13 @@ it ends), so memory does not grow with the clip's length.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+import cv2
 import numpy as np
 
 from ..avatar import Performance, Rig
@@ -111,6 +113,18 @@ def compose_changes(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterabl
                 _redraw(frame, rect, t, under, patches, active)
         previous = [r for r in dirty if intersect(r, full) is not None]
         yield frame, (None if changed is None else list(dict.fromkeys(changed + previous)))
+
+
+@contextlib.contextmanager
+def one_opencv_thread():
+    """OpenCV on one thread while frames are composed and encoded: x264 keeps every core busy, and handing each
+    small warp or blend to a second thread only added CPU (measured: 0.5 s of a 24 s clip's 8 s)."""
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def _under(backdrop: np.ndarray, seats: Sequence[Seat]) -> np.ndarray:

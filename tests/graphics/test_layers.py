@@ -82,15 +82,19 @@ def _reference(backdrop, rig, at, pose, layers, t):
     return frame
 
 
-def test_dirty_rectangles_match_a_full_redraw(look, video):
-    rng = np.random.default_rng(1)
-    backdrop = rng.integers(0, 255, (1080, 1080, 3), dtype=np.uint8)
+def _studio(look, seed):
+    """A noisy backdrop (so any misplaced pixel shows), the patch rig over the anchor's seat, 8 subtitle cues."""
+    backdrop = np.random.default_rng(seed).integers(0, 255, (1080, 1080, 3), dtype=np.uint8)
     at = LAYOUT.avatar
     rig = PatchRig(backdrop[at.y:at.bottom, at.x:at.right].copy())
-    n = 3 * FPS
-    performance = _performance(n)
     subtitles = [SpriteLayer(subtitle_sprite(Cue(0.3 * k, 0.3 * k + 0.3, (f"第{k}句字幕",)), LAYOUT, look), 60)
                  for k in range(8)]
+    return backdrop, at, rig, subtitles
+
+
+def test_dirty_rectangles_match_a_full_redraw(look, video):
+    backdrop, at, rig, subtitles = _studio(look, 1)
+    performance = _performance(3 * FPS)
     frames = compose_frames(backdrop, [Seat(rig, at, performance)], _layers(look, video), iter(subtitles))
     reference_layers = _layers(look, video) + subtitles
     checked = 0
@@ -105,13 +109,8 @@ def test_dirty_rectangles_match_a_full_redraw(look, video):
 
 def test_changed_boxes_hold_every_change(look, video):
     """The writer converts only the boxes each frame names: outside them the frame must equal the one before."""
-    rng = np.random.default_rng(2)
-    backdrop = rng.integers(0, 255, (1080, 1080, 3), dtype=np.uint8)
-    at = LAYOUT.avatar
-    rig = PatchRig(backdrop[at.y:at.bottom, at.x:at.right].copy())
+    backdrop, at, rig, subtitles = _studio(look, 2)
     n = 3 * FPS
-    subtitles = [SpriteLayer(subtitle_sprite(Cue(0.3 * k, 0.3 * k + 0.3, (f"第{k}句字幕",)), LAYOUT, look), 60)
-                 for k in range(8)]
     before, partial = None, 0
     for frame, changed in compose_changes(backdrop, [Seat(rig, at, _performance(n))], _layers(look, video),
                                           iter(subtitles)):

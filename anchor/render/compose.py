@@ -62,8 +62,8 @@ def compose_frames(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable
     return (frame for frame, _ in compose_changes(backdrop, seats, layers, later, shots))
 
 
-def compose_changes(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable[Layer],
-                    later: Iterable[Layer] = (), shots: Sequence[Shot] = ()) -> Iterator[tuple[np.ndarray, list[Box] | None]]:
+def compose_changes(backdrop: np.ndarray, seats: Sequence[Seat], layers: Iterable[Layer], later: Iterable[Layer] = (),
+                    shots: Sequence[Shot] = ()) -> Iterator[tuple[np.ndarray, list[Box] | None]]:
     """:func:`compose_frames`, each frame with the boxes outside which it equals the frame before (None: anywhere)."""
     fps = seats[0].performance.fps
     height, width = backdrop.shape[:2]

@@ -33,5 +33,6 @@ from .voices import list_voices, load_voice, voices_dir
 from .words import jieba_words, script_words, segment
 
 __all__ = ["PAIR_VOICES", "Phrase", "Reading", "Speech", "Timeline", "Turn", "VISEMES", "Viseme", "check_reading",
-           "hear_reading", "jieba_words", "list_voices", "load_engine", "load_voice", "pair_voice", "save_reading", "script_words",
-           "segment", "speak", "speaker_timeline", "split_phrases", "synthesize", "synthesize_turns", "voices_dir", "voices_table"]
+           "hear_reading", "jieba_words", "list_voices", "load_engine", "load_voice", "pair_voice", "save_reading",
+           "script_words", "segment", "speak", "speaker_timeline", "split_phrases", "synthesize", "synthesize_turns",
+           "voices_dir", "voices_table"]
